@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+
+namespace provena {
+
+// Reads a whole file; errors name the path and the OS reason. Files larger than
+// limits::kMaxImportFileBytes are refused. `buffer` is reused to avoid reallocations.
+Status read_file_into(const std::string& path, std::string& buffer);
+Result<std::string> read_file(const std::string& path);
+
+// Writes through a temporary file in the same folder and renames it into place, so a
+// crash never leaves a half-written image behind.
+Status write_file_atomic(const std::string& path, const std::string& bytes);
+
+}  // namespace provena

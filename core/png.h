@@ -1,0 +1,47 @@
+// PNG container access: the metadata reader walks chunks in memory without decoding
+// pixels; the writer and the pixel decoder use libpng.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/record.h"
+#include "core/result.h"
+
+namespace provena {
+
+struct PngMetadata {
+  ImageInfo image;
+  std::vector<RawText> texts;  // tEXt/zTXt/iTXt in file order, anywhere in the file
+};
+
+bool looks_like_png(std::string_view bytes);
+
+// Reads IHDR and every text chunk (before or after IDAT). Verifies chunk CRCs of the
+// chunks it reads. Errors name the chunk and its offset.
+Result<PngMetadata> read_png_metadata(std::string_view bytes);
+
+// 8-bit pixels, row-major, `channels` interleaved (3 = RGB, 4 = RGBA).
+struct Image {
+  int width = 0;
+  int height = 0;
+  int channels = 4;
+  std::vector<uint8_t> pixels;
+};
+
+// Decodes any PNG into 8-bit RGBA (palette and grey expanded, 16-bit reduced).
+Result<Image> decode_png(std::string_view bytes);
+
+struct PngTextOut {
+  std::string key;
+  std::string text;  // UTF-8
+  enum class Kind { kAuto, kITXt } kind = Kind::kAuto;  // kAuto: tEXt if Latin-1, else iTXt
+  bool compress = false;  // compressed iTXt (or zTXt), for large values
+};
+
+// Encodes `image` as PNG with `texts` placed before the image data.
+Result<std::string> encode_png(const Image& image, const std::vector<PngTextOut>& texts);
+
+}  // namespace provena
