@@ -1,0 +1,22 @@
+// One function per `provena` command. Each returns the process exit code:
+// 0 success, 1 some input failed (each failure reported), 2 usage error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace provena::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailures = 1;
+inline constexpr int kExitUsage = 2;
+
+int cmd_inspect(const std::vector<std::string>& args);
+int cmd_import(const std::vector<std::string>& args);
+int cmd_search(const std::vector<std::string>& args);
+int cmd_show(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
+int cmd_pixel_hash(const std::vector<std::string>& args);
+int cmd_demo(const std::vector<std::string>& args);
+
+}  // namespace provena::cli

@@ -1,0 +1,73 @@
+// `provena`: the command-line face of the libraries. Parses arguments, calls the
+// libraries, prints results. See ARCHITECTURE.md "CLI contract".
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: provena [--library DIR] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  inspect FILE... [--json] [--raw]   show the generation record a file carries (no library needed)\n"
+    "  import PATH... [--json] [--threads N] [--pixel-hash]\n"
+    "                                     add files and folders (recursive, incremental) to the library\n"
+    "  search QUERY [--limit N] [--json]  find images: words, \"phrases\", -excluded, seed:N\n"
+    "  show ID|PATH [--json]              everything the library knows about one image\n"
+    "  export --jsonl [--out FILE]        every record, one JSON object per line\n"
+    "  pixel-hash [--limit N]             compute pixel hashes the import left for later\n"
+    "  demo [--dir DIR]                   write sample images, import and search them\n"
+    "\n"
+    "The library is --library DIR, else $PROVENA_LIBRARY, else $XDG_DATA_HOME/provena.\n"
+    "Exit status: 0 success, 1 some input failed, 2 usage error.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace provena::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // Global options may come before the command; pass them on to it.
+  std::vector<std::string> globals;
+  while (!args.empty() && args[0].rfind("--library", 0) == 0) {
+    globals.push_back(args[0]);
+    args.erase(args.begin());
+    if (globals.back() == "--library" && !args.empty()) {
+      globals.push_back(args[0]);
+      args.erase(args.begin());
+    }
+  }
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::printf("provena %s\n", PROVENA_VERSION);
+    return kExitOk;
+  }
+  static const std::map<std::string, int (*)(const std::vector<std::string>&)> kCommands = {
+      {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
+      {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash},
+  };
+  auto it = kCommands.find(args[0]);
+  if (it == kCommands.end()) {
+    std::fprintf(stderr, "provena: unknown command '%s'\n\n%s", args[0].c_str(), kUsage);
+    return kExitUsage;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  rest.insert(rest.end(), globals.begin(), globals.end());
+  try {
+    return it->second(rest);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "provena %s: %s\n(see provena help)\n", args[0].c_str(), e.message.c_str());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "provena %s: internal error: %s\n", args[0].c_str(), e.what());
+    return kExitFailures;
+  }
+}

@@ -1,0 +1,230 @@
+#include "app/library/import.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <unordered_set>
+
+#include "app/library/scan.h"
+#include "core/file_io.h"
+#include "core/hash.h"
+#include "core/pixels.h"
+#include "importers/importer.h"
+
+namespace provena {
+namespace {
+
+int thread_count(int requested) {
+  if (requested > 0) return requested;
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 2;
+}
+
+// Runs fn(i) for i in [0, n) on `threads` threads. fn must not throw.
+template <typename Fn>
+void parallel_for(size_t n, int threads, Fn&& fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+  };
+  std::vector<std::thread> pool;
+  int extra = std::min<int>(threads, static_cast<int>(n)) - 1;
+  for (int t = 0; t < extra; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+struct WorkItem {
+  ScannedFile file;
+  std::optional<int64_t> known_file_id;
+};
+
+struct ParsedChunk {
+  std::vector<IngestItem> items;
+  std::vector<ImportFailure> failures;
+};
+
+ParsedChunk parse_chunk(const std::vector<WorkItem>& work, size_t begin, size_t end, int threads) {
+  const size_t n = end - begin;
+  std::vector<std::optional<IngestItem>> items(n);
+  std::vector<std::optional<ImportFailure>> failures(n);
+  parallel_for(n, threads, [&](size_t k) {
+    const WorkItem& w = work[begin + k];
+    try {
+      thread_local std::string buffer;
+      auto st = read_file_into(w.file.path, buffer);
+      if (!st) {
+        failures[k] = ImportFailure{w.file.path, "unreadable", st.error().message};
+        return;
+      }
+      auto meta = read_image_metadata(buffer);
+      if (!meta) {
+        const std::string& m = meta.error().message;
+        bool unsupported = m.rfind("unsupported", 0) == 0 || m.rfind("empty", 0) == 0;
+        failures[k] = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", m};
+        return;
+      }
+      IngestItem item;
+      item.path = w.file.path;
+      item.size = static_cast<int64_t>(buffer.size());
+      item.mtime_ns = w.file.mtime_ns;
+      item.known_file_id = w.known_file_id;
+      item.content_hash = xxh3_128(buffer.data(), buffer.size());
+      item.image = meta->image;
+      item.record = std::move(meta->record);
+      items[k] = std::move(item);
+    } catch (const std::exception& e) {  // never let an exception escape a worker
+      failures[k] = ImportFailure{w.file.path, "corrupt", std::string("internal error: ") + e.what()};
+    }
+  });
+  ParsedChunk out;
+  out.items.reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (items[k]) out.items.push_back(std::move(*items[k]));
+    if (failures[k]) out.failures.push_back(std::move(*failures[k]));
+  }
+  return out;
+}
+
+bool is_under(const std::string& path, const std::string& root) {
+  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
+}
+
+}  // namespace
+
+Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::string>& paths,
+                                  const ImportOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  ImportReport report;
+  std::vector<ScannedFile> found;
+  std::vector<std::string> roots;
+  for (const auto& raw : paths) {
+    std::string p = normalize_path(raw);
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+      report.failures.push_back({raw, "unreadable", raw + ": no such file or folder"});
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      roots.push_back(p);
+      std::vector<ScanError> errors;
+      scan_folder(p, found, errors);
+      for (auto& e : errors) report.failures.push_back({e.path, "unreadable", e.path + ": " + e.message});
+    } else {
+      ScannedFile f;
+      std::string err;
+      if (stat_file(p, f, err)) found.push_back(std::move(f));
+      else report.failures.push_back({raw, "unreadable", raw + ": " + err});
+    }
+  }
+  // The same file named twice (or inside two given folders) is read once.
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  found.erase(std::unique(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path == b.path; }),
+              found.end());
+  report.scanned = static_cast<int64_t>(found.size());
+
+  auto states = catalog.file_states();
+  if (!states) return states.error();
+  std::vector<WorkItem> work;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(found.size());
+  for (auto& f : found) {
+    seen.insert(f.path);
+    auto it = states->find(f.path);
+    if (it == states->end()) {
+      work.push_back({f, std::nullopt});
+    } else if (it->second.size == f.size && it->second.mtime_ns == f.mtime_ns && !it->second.missing) {
+      ++report.unchanged;
+    } else {
+      work.push_back({f, it->second.file_id});
+    }
+  }
+  // Catalogued files under the scanned folders that are gone: mark them missing first,
+  // so that the same content found under a new path re-links the old row (a move).
+  std::vector<int64_t> gone;
+  if (!roots.empty()) {
+    for (const auto& [path, s] : *states) {
+      if (s.missing || seen.count(path)) continue;
+      if (std::none_of(roots.begin(), roots.end(), [&](const std::string& r) { return is_under(path, r); })) continue;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) gone.push_back(s.file_id);
+    }
+  }
+  if (!gone.empty()) {
+    auto st = catalog.mark_missing(gone);
+    if (!st) return st.error();
+  }
+
+  // Pipeline: readers parse chunk k+1 while this thread stores chunk k.
+  const int threads = thread_count(options.threads);
+  const size_t batch = std::max<size_t>(1, options.batch_size);
+  ImportProgress progress{0, static_cast<int64_t>(work.size())};
+  std::future<ParsedChunk> next;
+  auto launch = [&](size_t begin) {
+    size_t end = std::min(work.size(), begin + batch);
+    return std::async(std::launch::async, [&work, begin, end, threads] { return parse_chunk(work, begin, end, threads); });
+  };
+  if (!work.empty()) next = launch(0);
+  for (size_t begin = 0; begin < work.size(); begin += batch) {
+    ParsedChunk chunk = next.get();
+    if (begin + batch < work.size()) next = launch(begin + batch);
+    auto counts = catalog.ingest(chunk.items);
+    if (!counts) {
+      if (next.valid()) next.wait();
+      return counts.error();
+    }
+    report.stored += *counts;
+    for (auto& f : chunk.failures) report.failures.push_back(std::move(f));
+    progress.done = static_cast<int64_t>(std::min(work.size(), begin + batch));
+    if (options.on_progress) options.on_progress(progress);
+  }
+  report.missing = static_cast<int64_t>(gone.size()) - report.stored.moved;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+Result<PixelHashReport> compute_pixel_hashes(Catalog& catalog, int64_t max_assets, int threads) {
+  PixelHashReport report;
+  constexpr int kChunk = 256;
+  int64_t after_id = 0;
+  while (report.hashed + static_cast<int64_t>(report.failures.size()) < max_assets) {
+    int64_t want = std::min<int64_t>(kChunk, max_assets - report.hashed - static_cast<int64_t>(report.failures.size()));
+    auto pending = catalog.assets_without_pixel_hash(after_id, static_cast<int>(want));
+    if (!pending) return pending.error();
+    auto& todo = *pending;
+    if (todo.empty()) break;
+    after_id = todo.back().first;  // failed assets stay unhashed; the cursor moves past them
+    std::vector<std::optional<Hash128>> hashes(todo.size());
+    std::vector<std::optional<ImportFailure>> failures(todo.size());
+    parallel_for(todo.size(), thread_count(threads), [&](size_t i) {
+      try {
+        thread_local std::string buffer;
+        auto st = read_file_into(todo[i].second, buffer);
+        if (!st) {
+          failures[i] = ImportFailure{todo[i].second, "unreadable", st.error().message};
+          return;
+        }
+        auto h = pixel_hash_of_file_bytes(buffer);
+        if (h) hashes[i] = *h;
+        else failures[i] = ImportFailure{todo[i].second, "corrupt", todo[i].second + ": " + h.error().message};
+      } catch (const std::exception& e) {
+        failures[i] = ImportFailure{todo[i].second, "corrupt", std::string("internal error: ") + e.what()};
+      }
+    });
+    std::vector<std::pair<int64_t, Hash128>> done;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      if (hashes[i]) done.emplace_back(todo[i].first, *hashes[i]);
+      if (failures[i]) report.failures.push_back(std::move(*failures[i]));
+    }
+    auto st = catalog.set_pixel_hashes(done);
+    if (!st) return st.error();
+    report.hashed += static_cast<int64_t>(done.size());
+  }
+  return report;
+}
+
+}  // namespace provena

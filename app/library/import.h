@@ -1,0 +1,55 @@
+// Importing files and folders into a catalog: walk, skip unchanged files (path + size +
+// mtime), read the changed ones in parallel, store in batched transactions, re-link moved
+// files by content hash, and report failures per file without stopping.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "db/catalog.h"
+
+namespace provena {
+
+struct ImportProgress {
+  int64_t done = 0;   // files read and stored so far
+  int64_t total = 0;  // files that needed reading
+};
+
+struct ImportOptions {
+  int threads = 0;           // readers; 0 = one per core
+  size_t batch_size = 4096;  // records per transaction
+  std::function<void(const ImportProgress&)> on_progress;
+};
+
+struct ImportFailure {
+  std::string path;
+  std::string category;  // "unreadable", "unsupported", "corrupt"
+  std::string message;   // names the problem (chunk, offset, limit, ...)
+};
+
+struct ImportReport {
+  int64_t scanned = 0;    // image files found
+  int64_t unchanged = 0;  // skipped: same path, size and mtime as in the catalog
+  IngestCounts stored;
+  int64_t missing = 0;    // catalogued files under the scanned folders that are gone
+  std::vector<ImportFailure> failures;
+  double seconds = 0;
+};
+
+// `paths` may name folders (searched recursively for images) and files (taken whatever
+// their extension). Returns an error only when the catalog itself fails.
+Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::string>& paths,
+                                  const ImportOptions& options = {});
+
+struct PixelHashReport {
+  int64_t hashed = 0;
+  std::vector<ImportFailure> failures;
+};
+
+// The background pass: decodes assets that lack a pixel hash and stores it.
+Result<PixelHashReport> compute_pixel_hashes(Catalog& catalog, int64_t max_assets, int threads = 0);
+
+}  // namespace provena

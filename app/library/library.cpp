@@ -1,0 +1,29 @@
+#include "app/library/library.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace provena {
+
+std::string resolve_library_dir(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* env = std::getenv("PROVENA_LIBRARY"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/provena";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/share/provena";
+}
+
+std::string catalog_path(const std::string& library_dir) { return library_dir + "/catalog.sqlite"; }
+
+Result<std::unique_ptr<Catalog>> open_library(const std::string& library_dir, Catalog::Mode mode) {
+  std::error_code ec;
+  if (mode == Catalog::Mode::kReadWrite) {
+    std::filesystem::create_directories(library_dir, ec);
+    if (ec) return make_error(library_dir + ": cannot create library folder (" + ec.message() + ")");
+  } else if (!std::filesystem::exists(catalog_path(library_dir), ec)) {
+    return make_error(library_dir + ": no catalog here yet (import something first)");
+  }
+  return Catalog::open(catalog_path(library_dir), mode);
+}
+
+}  // namespace provena

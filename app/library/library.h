@@ -1,0 +1,21 @@
+// A library is a folder holding the catalog (and later thumbnails and caches).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "db/catalog.h"
+
+namespace provena {
+
+// --library DIR wins, then $PROVENA_LIBRARY, then $XDG_DATA_HOME/provena
+// (~/.local/share/provena when XDG_DATA_HOME is unset).
+std::string resolve_library_dir(const std::string& flag_value);
+std::string catalog_path(const std::string& library_dir);
+
+// Creates the folder when opening read-write.
+Result<std::unique_ptr<Catalog>> open_library(const std::string& library_dir,
+                                              Catalog::Mode mode = Catalog::Mode::kReadWrite);
+
+}  // namespace provena

@@ -1,0 +1,466 @@
+#include "db/catalog.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+#include "core/record_json.h"
+#include "db/fts_text.h"
+#include "db/query.h"
+#include "schema/migrations.h"
+
+namespace provena {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+// Columns of the entry query, in order; see load_entry().
+constexpr const char* kEntrySelect =
+    "SELECT a.id, a.content_hash, a.pixel_hash, a.byte_size, a.format, a.width, a.height, "
+    "g.tool, g.prompt, g.negative_prompt, g.seed, g.steps, g.cfg_scale, g.sampler, g.scheduler, "
+    "g.model, g.model_hash, g.requested_width, g.requested_height, g.created_at, g.details_json, g.raw_json "
+    "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id ";
+
+Hash128 hash_from_column(const SQLite::Column& c) {
+  Hash128 h;
+  if (c.isBlob() && c.getBytes() == 16) std::memcpy(h.bytes.data(), c.getBlob(), 16);
+  return h;
+}
+
+template <typename T>
+void bind_opt(SQLite::Statement& st, int idx, const std::optional<T>& v) {
+  if (v) st.bind(idx, *v);
+  else st.bind(idx);
+}
+
+std::optional<std::string> opt_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+std::optional<int> opt_int(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt();
+}
+
+// The parts of a record that have no column of their own.
+std::optional<std::string> details_json(const Record& r) {
+  Record d;
+  d.tool = r.tool;
+  d.model_family = r.model_family;
+  d.model_sha256 = r.model_sha256;
+  d.noise_source = r.noise_source;
+  d.system = r.system;
+  d.performance = r.performance;
+  d.pixel_hash = r.pixel_hash;
+  d.template_use = r.template_use;
+  d.extra = r.extra;
+  Record empty;
+  empty.tool = r.tool;
+  if (d.same_fields(empty)) return std::nullopt;
+  return record_to_json(d);
+}
+
+std::string raw_json(const std::vector<RawText>& raw) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& t : raw) j.push_back({t.container, t.key, t.text});
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<RawText> raw_from_json(const std::string& s) {
+  std::vector<RawText> out;
+  auto j = nlohmann::json::parse(s, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j)
+    if (e.is_array() && e.size() == 3) out.push_back({e[1].get<std::string>(), e[2].get<std::string>(), e[0].get<std::string>()});
+  return out;
+}
+
+Entry load_entry(SQLite::Statement& st) {
+  Entry e;
+  e.id = st.getColumn(0).getInt64();
+  e.content_hash = hash_from_column(st.getColumn(1));
+  if (!st.getColumn(2).isNull()) e.pixel_hash = hash_from_column(st.getColumn(2));
+  e.byte_size = st.getColumn(3).getInt64();
+  e.image.format = st.getColumn(4).getString();
+  e.image.width = st.getColumn(5).getInt();
+  e.image.height = st.getColumn(6).getInt();
+  Record& r = e.record;
+  if (!st.getColumn(7).isNull()) {
+    if (!st.getColumn(20).isNull()) {
+      auto details = record_from_json(st.getColumn(20).getString());
+      if (details) r = std::move(details.value());
+    }
+    r.tool = st.getColumn(7).getString();
+    r.prompt = opt_text(st.getColumn(8));
+    r.negative_prompt = opt_text(st.getColumn(9));
+    if (!st.getColumn(10).isNull()) r.seed = st.getColumn(10).getInt64();
+    r.steps = opt_int(st.getColumn(11));
+    if (!st.getColumn(12).isNull()) r.cfg_scale = st.getColumn(12).getDouble();
+    r.sampler = opt_text(st.getColumn(13));
+    r.scheduler = opt_text(st.getColumn(14));
+    r.model = opt_text(st.getColumn(15));
+    r.model_hash = opt_text(st.getColumn(16));
+    r.requested_width = opt_int(st.getColumn(17));
+    r.requested_height = opt_int(st.getColumn(18));
+    r.created_at = opt_text(st.getColumn(19));
+    if (!st.getColumn(21).isNull()) r.raw = raw_from_json(st.getColumn(21).getString());
+  }
+  return e;
+}
+
+template <typename F>
+auto guarded(const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return make_error(std::string("catalog: ") + what + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> Entry::primary_path() const {
+  if (files.empty()) return std::nullopt;
+  return files.front().path;
+}
+
+struct Catalog::Impl {
+  explicit Impl(const std::string& path, int flags) : db(path, flags, kBusyTimeoutMs) {}
+  SQLite::Database db;
+  int version = 0;
+  // Prepared statements for the ingest hot path, created on first use.
+  std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_fts, insert_file,
+      update_file, find_missing_file, relink_file;
+
+  void load_files(Entry& e) const {
+    SQLite::Statement st(db, "SELECT path, missing FROM files WHERE asset_id = ? ORDER BY missing, id");
+    st.bind(1, static_cast<int64_t>(e.id));
+    while (st.executeStep()) e.files.push_back({st.getColumn(0).getString(), st.getColumn(1).getInt() != 0});
+  }
+
+  void prepare_ingest() {
+    if (insert_asset) return;
+    insert_asset = std::make_unique<SQLite::Statement>(
+        db, "INSERT OR IGNORE INTO assets(content_hash, pixel_hash, byte_size, format, width, height, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    select_asset = std::make_unique<SQLite::Statement>(db, "SELECT id FROM assets WHERE content_hash = ?");
+    insert_generation = std::make_unique<SQLite::Statement>(
+        db, "INSERT INTO generations(asset_id, tool, prompt, negative_prompt, seed, steps, cfg_scale, sampler, "
+            "scheduler, model, model_hash, requested_width, requested_height, created_at, details_json, raw_json) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert_fts = std::make_unique<SQLite::Statement>(
+        db, "INSERT INTO prompt_fts(rowid, prompt, negative_prompt) VALUES (?, ?, ?)");
+    insert_file = std::make_unique<SQLite::Statement>(
+        db, "INSERT INTO files(path, asset_id, size, mtime_ns) VALUES (?, ?, ?, ?)");
+    update_file = std::make_unique<SQLite::Statement>(
+        db, "UPDATE files SET asset_id = ?, size = ?, mtime_ns = ?, missing = 0 WHERE id = ?");
+    find_missing_file = std::make_unique<SQLite::Statement>(
+        db, "SELECT id FROM files WHERE asset_id = ? AND missing = 1 LIMIT 1");
+    relink_file = std::make_unique<SQLite::Statement>(
+        db, "UPDATE files SET path = ?, size = ?, mtime_ns = ?, missing = 0 WHERE id = ?");
+  }
+
+  // Returns the asset id and whether the asset is new.
+  std::pair<int64_t, bool> upsert_asset(const IngestItem& item, int64_t now) {
+    auto& st = *insert_asset;
+    st.bindNoCopy(1, item.content_hash.bytes.data(), 16);
+    if (item.pixel_hash) st.bindNoCopy(2, item.pixel_hash->bytes.data(), 16);
+    else st.bind(2);
+    st.bind(3, static_cast<int64_t>(item.size));
+    st.bindNoCopy(4, item.image.format);
+    st.bind(5, item.image.width);
+    st.bind(6, item.image.height);
+    st.bind(7, static_cast<int64_t>(now));
+    st.exec();
+    st.reset();
+    if (db.getChanges() == 1) return {db.getLastInsertRowid(), true};
+    auto& sel = *select_asset;
+    sel.bindNoCopy(1, item.content_hash.bytes.data(), 16);
+    sel.executeStep();
+    int64_t id = sel.getColumn(0).getInt64();
+    sel.reset();
+    return {id, false};
+  }
+
+  void insert_record(int64_t asset_id, const Record& r) {
+    auto& st = *insert_generation;
+    st.bind(1, static_cast<int64_t>(asset_id));
+    st.bindNoCopy(2, r.tool);
+    bind_opt(st, 3, r.prompt);
+    bind_opt(st, 4, r.negative_prompt);
+    bind_opt(st, 5, r.seed);
+    bind_opt(st, 6, r.steps);
+    bind_opt(st, 7, r.cfg_scale);
+    bind_opt(st, 8, r.sampler);
+    bind_opt(st, 9, r.scheduler);
+    bind_opt(st, 10, r.model);
+    bind_opt(st, 11, r.model_hash);
+    bind_opt(st, 12, r.requested_width);
+    bind_opt(st, 13, r.requested_height);
+    bind_opt(st, 14, r.created_at);
+    bind_opt(st, 15, details_json(r));
+    if (r.raw.empty()) st.bind(16);
+    else st.bind(16, raw_json(r.raw));
+    st.exec();
+    st.reset();
+    if (r.prompt || r.negative_prompt) {
+      auto& f = *insert_fts;
+      f.bind(1, static_cast<int64_t>(asset_id));
+      f.bind(2, fts_index_text(r.prompt.value_or("")));
+      f.bind(3, fts_index_text(r.negative_prompt.value_or("")));
+      f.exec();
+      f.reset();
+    }
+  }
+};
+
+Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Catalog::~Catalog() = default;
+
+int Catalog::latest_schema_version() { return schema::kMigrations[schema::kMigrationCount - 1].version; }
+int Catalog::schema_version() const { return impl_->version; }
+
+Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& path, Mode mode) {
+  try {
+    int flags = mode == Mode::kReadOnly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    auto impl = std::make_unique<Impl>(path, flags);
+    auto& db = impl->db;
+    int version = db.execAndGet("PRAGMA user_version").getInt();
+    const int latest = latest_schema_version();
+    if (version > latest)
+      return make_error(path + ": catalog schema version " + std::to_string(version) +
+                        " is newer than this build of Provena supports (" + std::to_string(latest) +
+                        "); upgrade Provena to open it");
+    if (mode == Mode::kReadOnly) {
+      if (version < latest)
+        return make_error(path + ": catalog needs migrating (version " + std::to_string(version) +
+                          "); open it read-write once");
+    } else {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+      db.exec("PRAGMA foreign_keys = ON");
+      for (size_t i = 0; i < schema::kMigrationCount; ++i) {
+        const auto& m = schema::kMigrations[i];
+        if (m.version <= version) continue;
+        SQLite::Transaction tx(db);  // rolls back unless committed
+        db.exec(m.sql);
+        db.exec("PRAGMA user_version = " + std::to_string(m.version));
+        tx.commit();
+        version = m.version;
+      }
+    }
+    db.exec("PRAGMA cache_size = -65536");  // 64 MiB page cache
+    db.exec("PRAGMA temp_store = MEMORY");
+    impl->version = version;
+    return std::unique_ptr<Catalog>(new Catalog(std::move(impl)));
+  } catch (const std::exception& e) {
+    return make_error(path + ": cannot open catalog: " + e.what());
+  }
+}
+
+Result<std::unordered_map<std::string, FileState>> Catalog::file_states() const {
+  return guarded("reading file states", [&]() -> Result<std::unordered_map<std::string, FileState>> {
+    std::unordered_map<std::string, FileState> out;
+    out.reserve(static_cast<size_t>(impl_->db.execAndGet("SELECT count(*) FROM files").getInt64()));
+    SQLite::Statement st(impl_->db, "SELECT id, path, asset_id, size, mtime_ns, missing FROM files");
+    while (st.executeStep()) {
+      FileState s{st.getColumn(0).getInt64(), st.getColumn(2).getInt64(), st.getColumn(3).getInt64(),
+                  st.getColumn(4).getInt64(), st.getColumn(5).getInt() != 0};
+      out.emplace(st.getColumn(1).getString(), s);
+    }
+    return out;
+  });
+}
+
+Status Catalog::mark_missing(const std::vector<int64_t>& file_ids) {
+  return guarded("marking missing files", [&]() -> Status {
+    SQLite::Transaction tx(impl_->db);
+    SQLite::Statement st(impl_->db, "UPDATE files SET missing = 1 WHERE id = ?");
+    for (int64_t id : file_ids) {
+      st.bind(1, static_cast<int64_t>(id));
+      st.exec();
+      st.reset();
+    }
+    tx.commit();
+    return Ok{};
+  });
+}
+
+Result<IngestCounts> Catalog::ingest(const std::vector<IngestItem>& batch) {
+  return guarded("storing a batch", [&]() -> Result<IngestCounts> {
+    impl_->prepare_ingest();
+    IngestCounts counts;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    SQLite::Transaction tx(impl_->db);
+    for (const auto& item : batch) {
+      auto [asset_id, is_new] = impl_->upsert_asset(item, now);
+      if (is_new) impl_->insert_record(asset_id, item.record);
+      if (item.known_file_id) {
+        auto& st = *impl_->update_file;
+        st.bind(1, static_cast<int64_t>(asset_id));
+        st.bind(2, static_cast<int64_t>(item.size));
+        st.bind(3, static_cast<int64_t>(item.mtime_ns));
+        st.bind(4, static_cast<int64_t>(*item.known_file_id));
+        st.exec();
+        st.reset();
+        ++counts.updated;
+        continue;
+      }
+      if (!is_new) {  // known content under a new path: a moved file, or a copy
+        auto& find = *impl_->find_missing_file;
+        find.bind(1, static_cast<int64_t>(asset_id));
+        std::optional<int64_t> missing_id;
+        if (find.executeStep()) missing_id = find.getColumn(0).getInt64();
+        find.reset();
+        if (missing_id) {
+          auto& st = *impl_->relink_file;
+          st.bindNoCopy(1, item.path);
+          st.bind(2, static_cast<int64_t>(item.size));
+          st.bind(3, static_cast<int64_t>(item.mtime_ns));
+          st.bind(4, static_cast<int64_t>(*missing_id));
+          st.exec();
+          st.reset();
+          ++counts.moved;
+          continue;
+        }
+      }
+      auto& st = *impl_->insert_file;
+      st.bindNoCopy(1, item.path);
+      st.bind(2, static_cast<int64_t>(asset_id));
+      st.bind(3, static_cast<int64_t>(item.size));
+      st.bind(4, static_cast<int64_t>(item.mtime_ns));
+      st.exec();
+      st.reset();
+      ++(is_new ? counts.new_assets : counts.duplicates);
+    }
+    tx.commit();
+    return counts;
+  });
+}
+
+Result<std::vector<Entry>> Catalog::search(const std::string& text, const SearchOptions& options) const {
+  auto q = parse_search_query(text);
+  if (!q) return q.error();
+  return guarded("searching", [&]() -> Result<std::vector<Entry>> {
+    // Build the FTS5 expression from quoted phrases only: user text never reaches the
+    // FTS syntax unquoted, and the whole expression is bound as one parameter.
+    std::string match, exclude;
+    for (const auto& t : q->terms) {
+      std::string p = fts_phrase(t);
+      if (p.empty()) continue;
+      match += (match.empty() ? "prompt : " : " AND prompt : ") + p;
+    }
+    for (const auto& t : q->excluded) {
+      std::string p = fts_phrase(t);
+      if (p.empty()) continue;
+      exclude += (exclude.empty() ? "prompt : " : " OR prompt : ") + p;
+    }
+    std::string sql = kEntrySelect;
+    std::vector<std::string> where;
+    if (!match.empty()) {
+      sql = std::string(kEntrySelect) + "JOIN (SELECT rowid AS hit, rank FROM prompt_fts WHERE prompt_fts MATCH ?) m ON m.hit = a.id ";
+    }
+    if (!exclude.empty()) where.push_back("a.id NOT IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
+    if (q->seed) where.push_back("g.seed = ?");
+    for (size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : "WHERE ") + where[i];
+    sql += match.empty() ? " ORDER BY a.id DESC" : " ORDER BY m.rank, a.id DESC";
+    sql += " LIMIT ?";
+    SQLite::Statement st(impl_->db, sql);
+    int idx = 1;
+    if (!match.empty()) st.bind(idx++, match);
+    if (!exclude.empty()) st.bind(idx++, exclude);
+    if (q->seed) st.bind(idx++, static_cast<int64_t>(*q->seed));
+    st.bind(idx, options.limit);
+    std::vector<Entry> out;
+    while (st.executeStep()) out.push_back(load_entry(st));
+    for (auto& e : out) impl_->load_files(e);
+    return out;
+  });
+}
+
+Result<std::optional<Entry>> Catalog::get(int64_t asset_id) const {
+  return guarded("reading an asset", [&]() -> Result<std::optional<Entry>> {
+    SQLite::Statement st(impl_->db, std::string(kEntrySelect) + "WHERE a.id = ?");
+    st.bind(1, static_cast<int64_t>(asset_id));
+    if (!st.executeStep()) return std::optional<Entry>();
+    Entry e = load_entry(st);
+    impl_->load_files(e);
+    return std::optional<Entry>(std::move(e));
+  });
+}
+
+Result<std::optional<Entry>> Catalog::find_by_path(const std::string& path) const {
+  auto id = guarded("looking up a path", [&]() -> Result<std::optional<int64_t>> {
+    SQLite::Statement st(impl_->db, "SELECT asset_id FROM files WHERE path = ?");
+    st.bind(1, path);
+    if (!st.executeStep()) return std::optional<int64_t>();
+    return std::optional<int64_t>(st.getColumn(0).getInt64());
+  });
+  if (!id) return id.error();
+  if (!*id) return std::optional<Entry>();
+  return get(**id);
+}
+
+Result<int64_t> Catalog::count_assets() const {
+  return guarded("counting", [&]() -> Result<int64_t> {
+    return static_cast<int64_t>(impl_->db.execAndGet("SELECT count(*) FROM assets").getInt64());
+  });
+}
+
+Status Catalog::for_each(const std::function<bool(const Entry&)>& fn) const {
+  return guarded("exporting", [&]() -> Status {
+    SQLite::Statement st(impl_->db, std::string(kEntrySelect) + "ORDER BY a.id");
+    while (st.executeStep()) {
+      Entry e = load_entry(st);
+      impl_->load_files(e);
+      if (!fn(e)) break;
+    }
+    return Ok{};
+  });
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> Catalog::assets_without_pixel_hash(int64_t after_id, int limit) const {
+  return guarded("listing assets without pixel hash", [&]() -> Result<std::vector<std::pair<int64_t, std::string>>> {
+    SQLite::Statement st(impl_->db,
+                         "SELECT a.id, (SELECT path FROM files f WHERE f.asset_id = a.id AND f.missing = 0 "
+                         "ORDER BY f.id LIMIT 1) AS p FROM assets a WHERE a.id > ? AND a.pixel_hash IS NULL AND p IS NOT NULL "
+                         "ORDER BY a.id LIMIT ?");
+    st.bind(1, static_cast<int64_t>(after_id));
+    st.bind(2, limit);
+    std::vector<std::pair<int64_t, std::string>> out;
+    while (st.executeStep()) out.emplace_back(st.getColumn(0).getInt64(), st.getColumn(1).getString());
+    return out;
+  });
+}
+
+Status Catalog::set_pixel_hashes(const std::vector<std::pair<int64_t, Hash128>>& hashes) {
+  return guarded("storing pixel hashes", [&]() -> Status {
+    SQLite::Transaction tx(impl_->db);
+    SQLite::Statement st(impl_->db, "UPDATE assets SET pixel_hash = ? WHERE id = ?");
+    for (const auto& [id, h] : hashes) {
+      st.bindNoCopy(1, h.bytes.data(), 16);
+      st.bind(2, static_cast<int64_t>(id));
+      st.exec();
+      st.reset();
+    }
+    tx.commit();
+    return Ok{};
+  });
+}
+
+Result<std::vector<int64_t>> Catalog::same_pixels_as(int64_t asset_id) const {
+  return guarded("finding same pixels", [&]() -> Result<std::vector<int64_t>> {
+    SQLite::Statement st(impl_->db,
+                         "SELECT b.id FROM assets a JOIN assets b ON b.pixel_hash = a.pixel_hash AND b.id <> a.id "
+                         "WHERE a.id = ? ORDER BY b.id");
+    st.bind(1, static_cast<int64_t>(asset_id));
+    std::vector<int64_t> out;
+    while (st.executeStep()) out.push_back(st.getColumn(0).getInt64());
+    return out;
+  });
+}
+
+}  // namespace provena

@@ -1,0 +1,111 @@
+// The catalog: one SQLite database per library (WAL). Opening migrates it to the schema
+// this build knows and refuses a newer one. All methods translate SQLite errors into
+// Result values at this boundary.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/hash.h"
+#include "core/record.h"
+#include "core/result.h"
+
+namespace provena {
+
+struct FileState {
+  int64_t file_id = 0;
+  int64_t asset_id = 0;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool missing = false;
+};
+
+// One file read by an importer, ready to be stored.
+struct IngestItem {
+  std::string path;  // absolute
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::optional<int64_t> known_file_id;  // set when the path is already in the catalog
+  Hash128 content_hash;
+  ImageInfo image;
+  Record record;
+  std::optional<Hash128> pixel_hash;  // known when Provena wrote the file itself
+};
+
+struct IngestCounts {
+  int64_t new_assets = 0;  // new content with its record
+  int64_t duplicates = 0;  // new path for content already in the catalog
+  int64_t moved = 0;       // a missing file found again under a new path (re-linked by hash)
+  int64_t updated = 0;     // known path whose content changed
+  IngestCounts& operator+=(const IngestCounts& o) {
+    new_assets += o.new_assets; duplicates += o.duplicates; moved += o.moved; updated += o.updated;
+    return *this;
+  }
+};
+
+struct FileRef {
+  std::string path;
+  bool missing = false;
+};
+
+// An asset with its record, as stored.
+struct Entry {
+  int64_t id = 0;
+  Record record;
+  ImageInfo image;
+  int64_t byte_size = 0;
+  Hash128 content_hash;
+  std::optional<Hash128> pixel_hash;
+  std::vector<FileRef> files;  // present files first
+  std::optional<std::string> primary_path() const;
+};
+
+struct SearchOptions {
+  int limit = 50;
+};
+
+class Catalog {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // Opens (creating and migrating when read-write) the catalog at `path`.
+  static Result<std::unique_ptr<Catalog>> open(const std::string& path, Mode mode = Mode::kReadWrite);
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  int schema_version() const;
+  static int latest_schema_version();
+
+  // Every file row, keyed by path, for incremental imports.
+  Result<std::unordered_map<std::string, FileState>> file_states() const;
+  Status mark_missing(const std::vector<int64_t>& file_ids);
+  // Stores a batch in one transaction.
+  Result<IngestCounts> ingest(const std::vector<IngestItem>& batch);
+
+  Result<std::vector<Entry>> search(const std::string& query, const SearchOptions& options = {}) const;
+  Result<std::optional<Entry>> get(int64_t asset_id) const;
+  Result<std::optional<Entry>> find_by_path(const std::string& path) const;
+  Result<int64_t> count_assets() const;
+  // Calls `fn` for every asset in id order (export); stops early when fn returns false.
+  Status for_each(const std::function<bool(const Entry&)>& fn) const;
+
+  // Background pixel-hash pass: assets with id > after_id still lacking one, with a
+  // present path, in id order.
+  Result<std::vector<std::pair<int64_t, std::string>>> assets_without_pixel_hash(int64_t after_id, int limit) const;
+  Status set_pixel_hashes(const std::vector<std::pair<int64_t, Hash128>>& hashes);
+  // Other assets with the same pixels (metadata-only edits of this one).
+  Result<std::vector<int64_t>> same_pixels_as(int64_t asset_id) const;
+
+ private:
+  struct Impl;
+  explicit Catalog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace provena
