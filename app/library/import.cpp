@@ -65,7 +65,7 @@ ParsedChunk parse_chunk(const std::vector<WorkItem>& work, size_t begin, size_t 
       if (!meta) {
         const std::string& m = meta.error().message;
         bool unsupported = m.rfind("unsupported", 0) == 0 || m.rfind("empty", 0) == 0;
-        failures[k] = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", m};
+        failures[k] = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", w.file.path + ": " + m};
         return;
       }
       IngestItem item;

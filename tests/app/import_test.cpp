@@ -1,0 +1,139 @@
+#include "app/library/import.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "app/library/library.h"
+#include "core/file_io.h"
+#include "core/own_format.h"
+#include "tests/test_util.h"
+
+namespace provena {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::make_image;
+using testing::TempDir;
+
+void write_a1111(const std::string& path, const std::string& prompt, int seed) {
+  auto bytes = encode_png(make_image(8, 8, static_cast<uint32_t>(seed)),
+                          {{"parameters", prompt + "\nSteps: 20, Seed: " + std::to_string(seed) + ", CFG scale: 7"}});
+  ASSERT_TRUE(bytes);
+  ASSERT_TRUE(write_file_atomic(path, *bytes));
+}
+
+class ImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(images / "sub");
+    auto c = open_library(lib.path());
+    ASSERT_TRUE(c) << c.error().message;
+    catalog = std::move(c.value());
+  }
+  ImportReport import(std::vector<std::string> paths = {}) {
+    if (paths.empty()) paths = {images.string()};
+    ImportOptions opt;
+    opt.batch_size = 3;  // several batches even for a small folder
+    auto r = import_paths(*catalog, paths, opt);
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    return r ? *r : ImportReport{};
+  }
+  TempDir tmp, lib;
+  fs::path images = fs::path(tmp.path()) / "images";
+  std::unique_ptr<Catalog> catalog;
+};
+
+TEST_F(ImportTest, MixedGoodAndBrokenFilesReportEachAndKeepGoing) {
+  for (int i = 0; i < 7; ++i) write_a1111((images / ("good" + std::to_string(i) + ".png")).string(), "good cat", i);
+  write_a1111((images / "sub" / "deep.png").string(), "deep cat", 99);
+  std::string good = *read_file((images / "good0.png").string());
+  ASSERT_TRUE(write_file_atomic((images / "truncated.png").string(), good.substr(0, good.size() / 2)));
+  ASSERT_TRUE(write_file_atomic((images / "not-an-image.png").string(), "hello"));
+  ASSERT_TRUE(write_file_atomic((images / "empty.png").string(), ""));
+  std::string bad_crc = good;
+  bad_crc[bad_crc.find("tEXt") + 6] ^= 0x20;
+  ASSERT_TRUE(write_file_atomic((images / "bad-crc.png").string(), bad_crc));
+  ASSERT_TRUE(write_file_atomic((images / "notes.txt").string(), "not scanned"));
+
+  ImportReport r = import();
+  EXPECT_EQ(r.scanned, 12);
+  EXPECT_EQ(r.stored.new_assets, 8);
+  ASSERT_EQ(r.failures.size(), 4u);
+  std::map<std::string, std::string> by_file;
+  for (const auto& f : r.failures) by_file[fs::path(f.path).filename().string()] = f.category + ": " + f.message;
+  EXPECT_NE(by_file["truncated.png"].find("corrupt"), std::string::npos) << by_file["truncated.png"];
+  EXPECT_NE(by_file["not-an-image.png"].find("unsupported"), std::string::npos);
+  EXPECT_NE(by_file["empty.png"].find("empty"), std::string::npos);
+  EXPECT_NE(by_file["bad-crc.png"].find("CRC"), std::string::npos);
+  auto hits = catalog->search("cat");
+  ASSERT_TRUE(hits);
+  EXPECT_EQ(hits->size(), 8u);
+}
+
+TEST_F(ImportTest, ReimportSkipsUnchangedRereadsChangedAndRelinksMoved) {
+  write_a1111((images / "a.png").string(), "alpha", 1);
+  write_a1111((images / "b.png").string(), "bravo", 2);
+  write_a1111((images / "c.png").string(), "charlie", 3);
+  ImportReport first = import();
+  EXPECT_EQ(first.stored.new_assets, 3);
+
+  ImportReport again = import();
+  EXPECT_EQ(again.unchanged, 3);
+  EXPECT_EQ(again.stored.new_assets + again.stored.updated + again.stored.moved, 0);
+
+  write_a1111((images / "a.png").string(), "alpha edited", 11);           // changed in place
+  fs::rename(images / "b.png", images / "sub" / "b-moved.png");            // moved
+  fs::copy_file(images / "c.png", images / "c-copy.png");                 // duplicated
+  ImportReport third = import();
+  EXPECT_EQ(third.stored.updated, 1);
+  EXPECT_EQ(third.stored.moved, 1);
+  EXPECT_EQ(third.stored.duplicates, 1);
+  EXPECT_EQ(third.unchanged, 1);
+  EXPECT_EQ(third.missing, 0);
+  auto moved = catalog->find_by_path((images / "sub" / "b-moved.png").string());
+  ASSERT_TRUE(moved && *moved);
+  EXPECT_EQ((*moved)->id, 2);  // same asset as before the move
+  EXPECT_EQ((*moved)->files.size(), 1u);
+  EXPECT_EQ((*catalog->find_by_path((images / "a.png").string()))->record.prompt, "alpha edited");
+
+  fs::remove(images / "c-copy.png");
+  fs::remove(images / "c.png");
+  ImportReport fourth = import();
+  EXPECT_EQ(fourth.missing, 2);
+  auto gone = catalog->get(3);
+  ASSERT_TRUE(gone && *gone);
+  EXPECT_EQ((*gone)->record.prompt, "charlie");  // the record survives its files
+  EXPECT_TRUE((*gone)->files.at(0).missing);
+}
+
+TEST_F(ImportTest, ExplicitFilesAndMissingPaths) {
+  write_a1111((images / "one.png").string(), "one", 1);
+  ImportReport r = import({(images / "one.png").string(), (images / "nope.png").string()});
+  EXPECT_EQ(r.stored.new_assets, 1);
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_NE(r.failures[0].message.find("nope.png"), std::string::npos);
+}
+
+TEST_F(ImportTest, PixelHashPassMatchesWhatTheWriterRecorded) {
+  Record rec;
+  rec.prompt = "own file";
+  Image img = make_image(8, 8, 5);
+  ASSERT_TRUE(write_own_png((images / "own.png").string(), img, rec));
+  // Same pixels, different metadata: a metadata-only edit.
+  auto edited = encode_png(img, {{"parameters", "edited text\nSteps: 1, Seed: 2, CFG scale: 3"}});
+  ASSERT_TRUE(write_file_atomic((images / "edited.png").string(), *edited));
+  import();
+  auto report = compute_pixel_hashes(*catalog, 100);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->hashed, 2);
+  auto own = *catalog->find_by_path((images / "own.png").string());
+  ASSERT_TRUE(own && own->pixel_hash);
+  EXPECT_EQ(own->pixel_hash->hex(), *rec.pixel_hash);
+  EXPECT_EQ(catalog->same_pixels_as(own->id)->size(), 1u);
+  EXPECT_EQ(compute_pixel_hashes(*catalog, 100)->hashed, 0);  // nothing left to do
+}
+
+}  // namespace
+}  // namespace provena

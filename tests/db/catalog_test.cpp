@@ -1,0 +1,218 @@
+#include "db/catalog.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include "db/fts_text.h"
+#include "db/query.h"
+#include "tests/test_util.h"
+
+namespace provena {
+namespace {
+
+using testing::TempDir;
+
+IngestItem item(const std::string& path, const std::string& content, const std::string& prompt,
+                std::optional<int64_t> seed = std::nullopt) {
+  IngestItem it;
+  it.path = path;
+  it.size = static_cast<int64_t>(content.size());
+  it.mtime_ns = 1;
+  it.content_hash = xxh3_128(content.data(), content.size());
+  it.image = ImageInfo{"png", 64, 32, 8, 3};
+  it.record.tool = "a1111";
+  it.record.prompt = prompt;
+  it.record.seed = seed;
+  it.record.extra = {{"Version", "v1.10.1"}};
+  it.record.raw = {{"parameters", prompt + "\nSteps: 20", "tEXt"}};
+  return it;
+}
+
+std::unique_ptr<Catalog> open_ok(const std::string& path) {
+  auto c = Catalog::open(path);
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return c ? std::move(c.value()) : nullptr;
+}
+
+std::vector<int64_t> ids(const Result<std::vector<Entry>>& hits) {
+  EXPECT_TRUE(hits) << (hits ? "" : hits.error().message);
+  std::vector<int64_t> out;
+  if (hits)
+    for (const auto& e : *hits) out.push_back(e.id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Catalog, MigratesFromEmptyAndUsesWal) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->schema_version(), Catalog::latest_schema_version());
+  c.reset();
+  SQLite::Database db(dir / "c.sqlite");
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), Catalog::latest_schema_version());
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+  EXPECT_TRUE(db.tableExists("assets"));
+  EXPECT_TRUE(db.tableExists("prompt_fts"));
+  // Reopening an up-to-date catalog changes nothing.
+  auto again = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->schema_version(), Catalog::latest_schema_version());
+}
+
+TEST(Catalog, RefusesANewerCatalog) {
+  TempDir dir;
+  {
+    SQLite::Database db(dir / "new.sqlite", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  auto c = Catalog::open(dir / "new.sqlite");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("newer"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("999"), std::string::npos);
+}
+
+TEST(Catalog, SameContentUnderTwoPathsIsOneAssetWithTwoFiles) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  auto counts = c->ingest({item("/a/x.png", "same bytes", "a cat", 7), item("/b/y.png", "same bytes", "a cat", 7),
+                           item("/a/z.png", "other bytes", "a dog", 8)});
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(counts->new_assets, 2);
+  EXPECT_EQ(counts->duplicates, 1);
+  EXPECT_EQ(*c->count_assets(), 2);
+  auto e = c->find_by_path("/b/y.png");
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ((*e)->files.size(), 2u);
+  EXPECT_EQ((*e)->record.prompt, "a cat");
+  EXPECT_EQ((*e)->record.seed, 7);
+  EXPECT_EQ((*e)->record.extra, (std::vector<std::pair<std::string, std::string>>{{"Version", "v1.10.1"}}));
+  ASSERT_EQ((*e)->record.raw.size(), 1u);
+  EXPECT_EQ((*e)->record.raw[0].text, "a cat\nSteps: 20");
+  EXPECT_EQ((*e)->image.width, 64);
+}
+
+TEST(Catalog, FileStatesAndMovedFilesRelinkByHash) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c->ingest({item("/lib/old.png", "moving bytes", "a fox")}));
+  auto states = c->file_states();
+  ASSERT_TRUE(states);
+  ASSERT_EQ(states->count("/lib/old.png"), 1u);
+  ASSERT_TRUE(c->mark_missing({states->at("/lib/old.png").file_id}));
+  auto counts = c->ingest({item("/lib/new.png", "moving bytes", "a fox")});
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->moved, 1);
+  EXPECT_EQ(counts->new_assets, 0);
+  auto after = c->file_states();
+  EXPECT_EQ(after->count("/lib/old.png"), 0u);
+  ASSERT_EQ(after->count("/lib/new.png"), 1u);
+  EXPECT_EQ(after->at("/lib/new.png").file_id, states->at("/lib/old.png").file_id);
+  EXPECT_FALSE(after->at("/lib/new.png").missing);
+}
+
+TEST(Catalog, ChangedFileKeepsItsRowAndOldRecord) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c->ingest({item("/p.png", "v1", "first version")}));
+  auto states = c->file_states();
+  IngestItem changed = item("/p.png", "v2", "second version");
+  changed.known_file_id = states->at("/p.png").file_id;
+  auto counts = c->ingest({changed});
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->updated, 1);
+  EXPECT_EQ((*c->find_by_path("/p.png"))->record.prompt, "second version");
+  EXPECT_EQ(*c->count_assets(), 2);  // the earlier content stays catalogued
+}
+
+TEST(Catalog, FullTextFindsWordsPhrasesAndChinese) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c->ingest({
+      item("/1.png", "1", "masterpiece, (cat:1.2), sitting on a red_sofa", 1),
+      item("/2.png", "2", "一只可爱的橘色猫咪，坐在窗台上", 2),
+      item("/3.png", "3", "a dog and a cat in the rain", 3),
+      item("/4.png", "4", "猫の写真、かわいい", 4),
+      item("/5.png", "5", "Café scene, rainy", 5),
+  }));
+  EXPECT_EQ(ids(c->search("cat")), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(ids(c->search("CAT sofa")), (std::vector<int64_t>{1}));  // case folded; brackets ignored
+  EXPECT_EQ(ids(c->search("\"a cat\"")), (std::vector<int64_t>{3}));
+  EXPECT_EQ(ids(c->search("cat -dog")), (std::vector<int64_t>{1}));
+  EXPECT_EQ(ids(c->search("-dog")), (std::vector<int64_t>{1, 2, 4, 5}));
+  EXPECT_EQ(ids(c->search("橘色猫咪")), (std::vector<int64_t>{2}));   // substring of a longer run
+  EXPECT_EQ(ids(c->search("猫咪")), (std::vector<int64_t>{2}));
+  EXPECT_EQ(ids(c->search("猫")), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(ids(c->search("咪猫")), (std::vector<int64_t>{}));        // order matters: a substring, not a bag
+  EXPECT_EQ(ids(c->search("かわいい")), (std::vector<int64_t>{4}));
+  EXPECT_EQ(ids(c->search("cafe")), (std::vector<int64_t>{5}));       // diacritics folded
+  EXPECT_EQ(ids(c->search("seed:3")), (std::vector<int64_t>{3}));
+  EXPECT_EQ(ids(c->search("cat seed:1")), (std::vector<int64_t>{1}));
+  EXPECT_EQ(ids(c->search("")).size(), 5u);
+  // Syntax characters in user text are quoted, never interpreted.
+  EXPECT_EQ(ids(c->search("cat* OR NEAR(\"x")).size(), 0u);
+}
+
+TEST(Catalog, SearchLimitAndErrors) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  std::vector<IngestItem> batch;
+  for (int i = 0; i < 30; ++i) batch.push_back(item("/" + std::to_string(i), std::to_string(i), "same words", i));
+  ASSERT_TRUE(c->ingest(batch));
+  SearchOptions opt;
+  opt.limit = 7;
+  EXPECT_EQ(ids(c->search("same", opt)).size(), 7u);
+  auto bad = c->search("seed:abc");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("column 6"), std::string::npos) << bad.error().message;
+  auto open_quote = c->search("cat \"unterminated");
+  ASSERT_FALSE(open_quote);
+  EXPECT_NE(open_quote.error().message.find("column 5"), std::string::npos) << open_quote.error().message;
+}
+
+TEST(Catalog, NothingIsLostWhenABatchFails) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c->ingest({item("/keep.png", "keep", "kept record")}));
+  // Two items with the same new path in one batch violate files.path UNIQUE: the batch
+  // rolls back as a whole, and what was committed before stays.
+  auto bad = c->ingest({item("/dup.png", "d1", "x"), item("/dup.png", "d2", "y")});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(*c->count_assets(), 1);
+  EXPECT_EQ(ids(c->search("kept")), (std::vector<int64_t>{1}));
+}
+
+TEST(Catalog, PixelHashesAndSamePixels) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c->ingest({item("/a.png", "a", "one"), item("/b.png", "b", "two"), item("/c.png", "c", "three")}));
+  auto pending = c->assets_without_pixel_hash(0, 10);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->size(), 3u);
+  Hash128 same = xxh3_128("px", 2), other = xxh3_128("qq", 2);
+  ASSERT_TRUE(c->set_pixel_hashes({{1, same}, {2, same}, {3, other}}));
+  EXPECT_EQ(c->assets_without_pixel_hash(0, 10)->size(), 0u);
+  EXPECT_EQ(*c->same_pixels_as(1), (std::vector<int64_t>{2}));
+  EXPECT_TRUE(c->same_pixels_as(3)->empty());
+}
+
+TEST(FtsText, SeparatesCjkOnly) {
+  EXPECT_EQ(fts_index_text("a cat"), "a cat");
+  EXPECT_EQ(fts_index_text("猫咪x"), " 猫  咪 x");
+  EXPECT_EQ(fts_phrase("猫咪"), "\" 猫  咪 \"");
+  EXPECT_EQ(fts_phrase("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(fts_phrase("(:,)"), "");
+}
+
+TEST(Query, ParsesTermsExclusionsAndSeed) {
+  auto q = parse_search_query("  red \"blue sky\" -dog seed:-5 ");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->terms, (std::vector<std::string>{"red", "blue sky"}));
+  EXPECT_EQ(q->excluded, (std::vector<std::string>{"dog"}));
+  EXPECT_EQ(q->seed, -5);
+  EXPECT_FALSE(parse_search_query("seed:1 seed:2"));
+  EXPECT_TRUE(parse_search_query("seed:1 seed:1"));
+}
+
+}  // namespace
+}  // namespace provena
