@@ -97,6 +97,7 @@ int cmd_demo(const std::vector<std::string>& argv) {
     r.model = "procedural-demo";
     r.requested_width = r.requested_height = 64;
     std::string path = images + "/demo-" + std::to_string(*r.seed) + ".png";
+    if (std::filesystem::exists(path)) continue;  // a second run re-imports what is there
     auto st = write_own_png(path, render(scene, 64), r);
     if (!st) {
       std::fprintf(stderr, "provena: %s\n", st.error().message.c_str());
