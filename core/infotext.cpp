@@ -56,12 +56,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Drops one trailing '\r' (CRLF files) from a block that precedes a line break.
-std::string_view drop_cr(std::string_view s) {
-  if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-  return s;
-}
-
 template <typename T>
 std::optional<T> parse_number(std::string_view s) {
   s = trim(s);
@@ -128,36 +122,36 @@ std::vector<std::pair<std::string, std::string>> parse_infotext_params(std::stri
 }
 
 Infotext parse_infotext(std::string_view text) {
+  // Exact substrings, nothing trimmed (prompts keep trailing spaces, blank lines and
+  // CRs): the parameter line is the last line if it holds at least 3 "key: value"
+  // pairs (A1111's rule); exactly one '\n' separates it from the text above; that text
+  // splits at the first line starting with "Negative prompt:", whose one following
+  // space is dropped.
   Infotext info;
-  // Trailing whitespace after the parameter line is not part of anything.
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  std::string_view view = text;
+  while (!view.empty() && (view.back() == '\n' || view.back() == '\r')) view.remove_suffix(1);
   std::string_view body = text;
-  size_t last_nl = text.rfind('\n');
-  std::string_view last_line = last_nl == std::string_view::npos ? text : text.substr(last_nl + 1);
+  size_t last_nl = view.rfind('\n');
+  std::string_view last_line = last_nl == std::string_view::npos ? view : view.substr(last_nl + 1);
   auto params = parse_infotext_params(last_line);
-  if (params.size() >= 3) {  // A1111's rule: fewer than 3 matches means it is prompt text
+  if (params.size() >= 3) {
     info.params = std::move(params);
-    body = last_nl == std::string_view::npos ? std::string_view() : drop_cr(text.substr(0, last_nl));
+    body = last_nl == std::string_view::npos ? std::string_view() : view.substr(0, last_nl);
   }
   static constexpr std::string_view kNegative = "Negative prompt:";
   size_t neg = std::string_view::npos;
   if (body.substr(0, kNegative.size()) == kNegative) {
     neg = 0;
-  } else {
-    size_t p = body.find("\nNegative prompt:");
-    if (p != std::string_view::npos) neg = p + 1;
+  } else if (size_t p = body.find("\nNegative prompt:"); p != std::string_view::npos) {
+    neg = p + 1;
   }
   if (neg == std::string_view::npos) {
     info.prompt = std::string(body);
     return info;
   }
-  std::string_view prompt = neg == 0 ? std::string_view() : drop_cr(body.substr(0, neg - 1));
-  // SD.Next surrounds the negative line with blank lines.
-  while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == '\r')) prompt.remove_suffix(1);
+  info.prompt = std::string(neg == 0 ? std::string_view() : body.substr(0, neg - 1));
   std::string_view negative = body.substr(neg + kNegative.size());
   if (!negative.empty() && negative.front() == ' ') negative.remove_prefix(1);
-  while (!negative.empty() && (negative.back() == '\n' || negative.back() == '\r')) negative.remove_suffix(1);
-  info.prompt = std::string(prompt);
   info.negative_prompt = std::string(negative);
   return info;
 }
@@ -165,30 +159,33 @@ Infotext parse_infotext(std::string_view text) {
 void apply_infotext(const Infotext& info, Record& r) {
   r.prompt = info.prompt;
   r.negative_prompt = info.negative_prompt;
-  for (const auto& [k, v] : info.params) {
-    if (k == "Steps") {
+  for (const auto& [key, v] : info.params) {
+    // Keys compare case-insensitively: one writer spells "CFG Scale".
+    std::string k = key;
+    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (k == "steps") {
       if (auto n = parse_number<int>(v)) { r.steps = n; continue; }
-    } else if (k == "Sampler") {
+    } else if (k == "sampler") {
       r.sampler = v; continue;
-    } else if (k == "Schedule type") {
+    } else if (k == "schedule type") {
       r.scheduler = v; continue;
-    } else if (k == "CFG scale") {
+    } else if (k == "cfg scale") {
       if (auto d = parse_double(v)) { r.cfg_scale = d; continue; }
-    } else if (k == "Seed") {
+    } else if (k == "seed") {
       if (auto n = parse_number<int64_t>(v)) { r.seed = n; continue; }
-    } else if (k == "Size") {
+    } else if (k == "size") {
       size_t x = v.find('x');
       if (x != std::string::npos) {
         auto w = parse_number<int>(std::string_view(v).substr(0, x));
         auto h = parse_number<int>(std::string_view(v).substr(x + 1));
         if (w && h) { r.requested_width = w; r.requested_height = h; continue; }
       }
-    } else if (k == "Model hash") {
+    } else if (k == "model hash") {
       r.model_hash = v; continue;
-    } else if (k == "Model") {
+    } else if (k == "model") {
       r.model = v; continue;
     }
-    r.extra.emplace_back(k, v);  // unknown, or a known key whose value did not parse
+    r.extra.emplace_back(key, v);  // unknown, or a known key whose value did not parse
   }
 }
 

@@ -47,12 +47,22 @@ TEST(Infotext, LastLineWithFewerThanThreeParamsIsPrompt) {
   EXPECT_FALSE(info.negative_prompt);
 }
 
-TEST(Infotext, CrlfAndEmptyNegative) {
-  auto info = parse_infotext("a cat\r\nNegative prompt: \r\nSteps: 4, Seed: 1, CFG scale: 7");
-  EXPECT_EQ(info.prompt, "a cat");
+TEST(Infotext, NothingIsTrimmed) {
+  // Blank lines, trailing spaces and CRs belong to the prompt as stored.
+  auto info = parse_infotext("a cat, \n\nNegative prompt: censor, \n\nSteps: 4, Seed: 1, CFG Scale: 7\n");
+  EXPECT_EQ(info.prompt, "a cat, \n");
   ASSERT_TRUE(info.negative_prompt);
-  EXPECT_EQ(*info.negative_prompt, "");
+  EXPECT_EQ(*info.negative_prompt, "censor, \n");
   EXPECT_EQ(info.params.size(), 3u);
+  auto crlf = parse_infotext("a cat\r\nNegative prompt: \r\nSteps: 4, Seed: 1, CFG scale: 7");
+  EXPECT_EQ(crlf.prompt, "a cat\r");
+  EXPECT_EQ(*crlf.negative_prompt, "\r");
+  Record r;
+  apply_infotext(info, r);
+  EXPECT_EQ(r.cfg_scale, 7.0);  // "CFG Scale": keys are case-insensitive
+  auto empty_prompt = parse_infotext("Negative prompt: bad\nSteps: 4, Seed: 1, CFG scale: 7");
+  EXPECT_EQ(empty_prompt.prompt, "");
+  EXPECT_EQ(*empty_prompt.negative_prompt, "bad");
 }
 
 TEST(Infotext, FormatThenParseRoundTrips) {
