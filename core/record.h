@@ -59,6 +59,18 @@ struct TemplateUse {
   }
 };
 
+// What a C2PA manifest store claims (read without validating signatures or hashes, so
+// always an unverified claim).
+struct C2paClaim {
+  std::string claim_generator;                     // active manifest's claim generator
+  std::optional<std::string> digital_source_type;  // from a c2pa.created action, see importers/c2pa.h
+  std::vector<std::string> actions;                // action names of the active manifest, in order
+  bool operator==(const C2paClaim& o) const {
+    return claim_generator == o.claim_generator && digital_source_type == o.digital_source_type &&
+           actions == o.actions;
+  }
+};
+
 struct Record {
   // Which tool wrote the metadata: "provena", "a1111", ..., or "none".
   std::string tool = "none";
@@ -83,6 +95,10 @@ struct Record {
   PerformanceInfo performance;
   std::optional<std::string> pixel_hash;    // hex, as recorded by the writer
   std::optional<TemplateUse> template_use;
+  std::optional<C2paClaim> c2pa;
+  // IPTC DigitalSourceType URI and the GB 45438 TC260:AIGC label JSON, as found in XMP.
+  std::optional<std::string> digital_source_type;
+  std::optional<std::string> aigc_label;
   // Further "Key: value" parameters in the order the tool wrote them.
   std::vector<std::pair<std::string, std::string>> extra;
 

@@ -21,6 +21,14 @@ void get(const ojson& j, const char* key, std::optional<T>& out) {
   out = it->template get<T>();
 }
 
+ojson c2pa_to_json(const C2paClaim& claim) {
+  ojson c;
+  c["claim_generator"] = claim.claim_generator;
+  c["digital_source_type"] = claim.digital_source_type ? ojson(*claim.digital_source_type) : ojson(nullptr);
+  c["actions"] = claim.actions;
+  return c;
+}
+
 bool same_double(const std::optional<double>& a, const std::optional<double>& b) { return a == b; }
 
 }  // namespace
@@ -32,7 +40,8 @@ bool Record::same_fields(const Record& o) const {
          model_family == o.model_family && model_sha256 == o.model_sha256 &&
          requested_width == o.requested_width && requested_height == o.requested_height &&
          noise_source == o.noise_source && created_at == o.created_at && system == o.system &&
-         performance == o.performance && pixel_hash == o.pixel_hash && template_use == o.template_use &&
+         performance == o.performance && pixel_hash == o.pixel_hash && template_use == o.template_use && c2pa == o.c2pa &&
+         digital_source_type == o.digital_source_type && aigc_label == o.aigc_label &&
          extra == o.extra;
 }
 
@@ -79,6 +88,9 @@ std::string record_to_json(const Record& r, int indent) {
     t["slots"] = r.template_use->slots;
     j["template"] = t;
   }
+  if (r.c2pa) j["c2pa"] = c2pa_to_json(*r.c2pa);
+  put(j, "digital_source_type", r.digital_source_type);
+  put(j, "aigc_label", r.aigc_label);
   if (!r.extra.empty()) {
     ojson extra = ojson::array();
     for (const auto& [k, v] : r.extra) extra.push_back(ojson::array({k, v}));
@@ -143,6 +155,15 @@ Result<Record> record_from_json(std::string_view text) {
       if (auto s = t->find("slots"); s != t->end()) use.slots = s->get<std::map<std::string, std::string>>();
       r.template_use = std::move(use);
     }
+    if (auto c = j.find("c2pa"); c != j.end() && c->is_object()) {
+      C2paClaim claim;
+      claim.claim_generator = c->value("claim_generator", "");
+      get(*c, "digital_source_type", claim.digital_source_type);
+      if (auto a = c->find("actions"); a != c->end()) claim.actions = a->get<std::vector<std::string>>();
+      r.c2pa = std::move(claim);
+    }
+    get(j, "digital_source_type", r.digital_source_type);
+    get(j, "aigc_label", r.aigc_label);
     if (auto e = j.find("extra"); e != j.end() && e->is_array())
       for (const auto& kv : *e) r.extra.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
     return r;
@@ -172,7 +193,15 @@ std::string contract_json(const Record* r, const ContractFields& f, int indent) 
   j["requested_height"] = r ? opt(r->requested_height) : nullptr;
   j["noise_source"] = r ? opt(r->noise_source) : nullptr;
   j["created_at"] = r ? opt(r->created_at) : nullptr;
-  j["c2pa"] = nullptr;  // C2PA manifests are read by the importers (issue 3)
+  if (r && r->c2pa) {
+    ojson c = c2pa_to_json(*r->c2pa);
+    c["verified"] = false;  // signatures and hashes are not checked: an unverified claim
+    j["c2pa"] = c;
+  } else {
+    j["c2pa"] = nullptr;
+  }
+  j["digital_source_type"] = r ? opt(r->digital_source_type) : nullptr;
+  j["aigc_label"] = r ? opt(r->aigc_label) : nullptr;
   if (f.content_hash) j["content_hash"] = *f.content_hash;
   if (f.pixel_hash) j["pixel_hash"] = *f.pixel_hash;
   if (r && !r->extra.empty()) {

@@ -56,6 +56,9 @@ std::optional<std::string> details_json(const Record& r) {
   d.performance = r.performance;
   d.pixel_hash = r.pixel_hash;
   d.template_use = r.template_use;
+  d.c2pa = r.c2pa;
+  d.digital_source_type = r.digital_source_type;
+  d.aigc_label = r.aigc_label;
   d.extra = r.extra;
   Record empty;
   empty.tool = r.tool;
