@@ -138,8 +138,9 @@ Result<PngMetadata> read_png_metadata(std::string_view bytes) {
     if (size - pos - 12 < len) return make_error(chunk_where(type, pos) + " is truncated");
     const unsigned char* data = c + 8;
     const bool is_ihdr = std::memcmp(type, "IHDR", 4) == 0;
+    const bool is_comf = std::memcmp(type, "comf", 4) == 0;
     const bool is_text = std::memcmp(type, "tEXt", 4) == 0 || std::memcmp(type, "zTXt", 4) == 0 ||
-                         std::memcmp(type, "iTXt", 4) == 0;
+                         std::memcmp(type, "iTXt", 4) == 0 || is_comf;
     if (!have_ihdr && !is_ihdr) return make_error("first chunk is not IHDR");
     if (is_ihdr || is_text) {
       uint32_t crc = static_cast<uint32_t>(crc32(0, c + 4, len + 4));
@@ -160,11 +161,15 @@ Result<PngMetadata> read_png_metadata(std::string_view bytes) {
     } else if (is_text) {
       if (meta.texts.size() >= limits::kMaxTextChunks)
         return make_error("more than " + std::to_string(limits::kMaxTextChunks) + " text chunks");
-      auto t = parse_text_chunk(type, data, len);
+      // `comf` is laid out like tEXt (key\0value) but holds UTF-8 JSON.
+      auto t = parse_text_chunk(is_comf ? "tEXt" : type, data, len);
+      if (t && is_comf) t->container = "comf";
       if (!t) return make_error(chunk_where(type, pos) + ": " + t.error().message);
       total_text += t->text.size();
       if (total_text > limits::kMaxTotalTextBytes) return make_error("text chunks together exceed the limit");
       meta.texts.push_back(std::move(t.value()));
+    } else if (std::memcmp(type, "caBX", 4) == 0) {
+      meta.c2pa.assign(reinterpret_cast<const char*>(data), len);
     } else if (std::memcmp(type, "IEND", 4) == 0) {
       break;
     }
@@ -203,7 +208,7 @@ void flush_nothing(png_structp) {}
 
 }  // namespace
 
-Result<Image> decode_png(std::string_view bytes) {
+Result<Image> decode_png(std::string_view bytes, int max_rows, bool* has_alpha) {
   if (!looks_like_png(bytes)) return make_error("not a PNG file (bad signature)");
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, on_png_error, on_png_warning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
@@ -219,6 +224,11 @@ Result<Image> decode_png(std::string_view bytes) {
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
     if (size_t(w) * h > limits::kMaxDecodePixels) throw PngFailure("image too large to decode");
+    const int color_type = png_get_color_type(png, info);
+    if (has_alpha)
+      *has_alpha = (color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS);
+    const bool interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    if (max_rows > 0 && !interlaced && png_uint_32(max_rows) < h) h = png_uint_32(max_rows);
     png_set_expand(png);
     png_set_strip_16(png);
     png_set_gray_to_rgb(png);
@@ -229,9 +239,13 @@ Result<Image> decode_png(std::string_view bytes) {
     img.height = static_cast<int>(h);
     img.channels = 4;
     img.pixels.resize(size_t(w) * h * 4);
-    std::vector<png_bytep> rows(h);
-    for (png_uint_32 y = 0; y < h; ++y) rows[y] = img.pixels.data() + size_t(y) * w * 4;
-    png_read_image(png, rows.data());
+    if (h < png_get_image_height(png, info)) {
+      for (png_uint_32 y = 0; y < h; ++y) png_read_row(png, img.pixels.data() + size_t(y) * w * 4, nullptr);
+    } else {
+      std::vector<png_bytep> rows(h);
+      for (png_uint_32 y = 0; y < h; ++y) rows[y] = img.pixels.data() + size_t(y) * w * 4;
+      png_read_image(png, rows.data());
+    }
   } catch (const PngFailure& e) {
     png_destroy_read_struct(&png, &info, nullptr);
     return make_error(std::string("cannot decode PNG pixels: ") + e.what());

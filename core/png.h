@@ -14,7 +14,10 @@ namespace provena {
 
 struct PngMetadata {
   ImageInfo image;
-  std::vector<RawText> texts;  // tEXt/zTXt/iTXt in file order, anywhere in the file
+  // tEXt/zTXt/iTXt in file order, anywhere in the file; also ComfyUI's private `comf`
+  // chunk (key\0json, after IDAT in animated PNGs) with container "comf".
+  std::vector<RawText> texts;
+  std::string c2pa;  // data of the `caBX` chunk (a JUMBF C2PA manifest store), if any
 };
 
 bool looks_like_png(std::string_view bytes);
@@ -32,7 +35,10 @@ struct Image {
 };
 
 // Decodes any PNG into 8-bit RGBA (palette and grey expanded, 16-bit reduced).
-Result<Image> decode_png(std::string_view bytes);
+// With max_rows > 0, stops after that many rows (non-interlaced images) and returns an
+// image of that height: enough to look for data hidden in the first rows.
+// `has_alpha`, when given, tells whether the file itself has an alpha channel.
+Result<Image> decode_png(std::string_view bytes, int max_rows = -1, bool* has_alpha = nullptr);
 
 struct PngTextOut {
   std::string key;

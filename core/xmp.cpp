@@ -83,6 +83,7 @@ Result<XmpFacts> read_xmp(std::string_view packet) {
     XmpFacts f;
     for (const auto& d : xmp) {
       const std::string key = d.key();
+      f.all[key] = d.toString();
       if (key == "Xmp.dc.description") {
         auto* v = dynamic_cast<const Exiv2::LangAltValue*>(&d.value());
         if (v && !v->value_.empty()) {

@@ -35,6 +35,7 @@ Result<std::string> build_provenance_xmp(const Record& record, const AigcLabel& 
 struct XmpFacts {
   std::optional<std::string> description, creator_tool, create_date, digital_source_type, aigc;
   std::map<std::string, std::string> provena;  // provena: properties by local name
+  std::map<std::string, std::string> all;      // every property by exiv2 key ("Xmp.exif.UserComment")
 };
 
 Result<XmpFacts> read_xmp(std::string_view packet);

@@ -4,10 +4,10 @@
 
 namespace provena {
 
-bool detect_provena(const std::vector<RawText>& texts) { return find_text(texts, kProvenaChunkKey) != nullptr; }
+bool detect_provena(const FileMetadata& meta) { return find_text(meta, kProvenaChunkKey) != nullptr; }
 
-Result<Record> read_provena(const std::vector<RawText>& texts) {
-  auto r = read_own_record(texts);
+Result<Record> read_provena(const FileMetadata& meta) {
+  auto r = read_own_record(meta.texts);
   if (!r) return make_error("no provena chunk");
   return std::move(*r);
 }

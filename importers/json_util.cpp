@@ -1,0 +1,74 @@
+#include "importers/json_util.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace provena {
+
+Result<nlohmann::json> parse_json_bounded(std::string_view text) {
+  while (!text.empty() && (text.back() == '\0' || text.back() == ' ' || text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
+  try {
+    return nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > kMaxImporterJsonDepth) throw std::runtime_error("JSON nested deeper than " + std::to_string(kMaxImporterJsonDepth));
+      return true;
+    });
+  } catch (const std::exception& e) {
+    return make_error(std::string("invalid JSON: ") + e.what());
+  }
+}
+
+std::optional<int64_t> json_to_int(const nlohmann::json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (u <= uint64_t(INT64_MAX)) return static_cast<int64_t>(u);
+    return std::nullopt;
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18) return static_cast<int64_t>(d);
+    return std::nullopt;
+  }
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    int64_t out = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return out;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> json_to_number(const nlohmann::json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() + s.size() && std::isfinite(d)) return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> json_string(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<int64_t> json_int(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  return it == j.end() ? std::nullopt : json_to_int(*it);
+}
+
+std::optional<double> json_number(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  return it == j.end() ? std::nullopt : json_to_number(*it);
+}
+
+}  // namespace provena
