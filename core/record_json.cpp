@@ -2,17 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_writer.h"
 #include "core/limits.h"
 
 namespace provena {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-template <typename T>
-void put(ojson& j, const char* key, const std::optional<T>& v) {
-  if (v) j[key] = *v;
-}
 
 template <typename T>
 void get(const ojson& j, const char* key, std::optional<T>& out) {
@@ -45,58 +41,76 @@ bool Record::same_fields(const Record& o) const {
          extra == o.extra;
 }
 
+namespace {
+
+// Writes `key: value` for a present optional; absent values are omitted.
+template <typename T>
+void put(JsonWriter& w, const char* key, const std::optional<T>& v) {
+  if (v) w.key(key).value(*v);
+}
+
+// A nested object written only when at least one of its values is present.
+template <typename... Fields>
+void put_object(JsonWriter& w, const char* key, const Fields&... fields) {
+  if (!(fields.second.has_value() || ...)) return;
+  w.key(key).begin_object();
+  (put(w, fields.first, fields.second), ...);
+  w.end_object();
+}
+
+template <typename T>
+std::pair<const char*, const std::optional<T>&> f(const char* k, const std::optional<T>& v) { return {k, v}; }
+
+}  // namespace
+
 std::string record_to_json(const Record& r, int indent) {
-  ojson j;
-  j["format"] = "provena";
-  j["version"] = kRecordFormatVersion;
-  j["tool"] = r.tool;
-  ojson model = ojson::object();
-  put(model, "name", r.model);
-  put(model, "family", r.model_family);
-  put(model, "sha256", r.model_sha256);
-  put(model, "hash", r.model_hash);
-  j["model"] = model;
-  ojson g = ojson::object();
-  put(g, "prompt", r.prompt);
-  put(g, "negative_prompt", r.negative_prompt);
-  put(g, "width", r.requested_width);
-  put(g, "height", r.requested_height);
-  put(g, "steps", r.steps);
-  put(g, "cfg_scale", r.cfg_scale);
-  put(g, "seed", r.seed);
-  put(g, "sampler", r.sampler);
-  put(g, "scheduler", r.scheduler);
-  put(g, "noise_source", r.noise_source);
-  j["generation"] = g;
-  ojson sys = ojson::object();
-  put(sys, "app_version", r.system.app_version);
-  put(sys, "torch_version", r.system.torch_version);
-  put(sys, "device", r.system.device);
-  put(sys, "gpu_name", r.system.gpu_name);
-  put(sys, "cuda", r.system.cuda);
-  j["system"] = sys;
-  ojson perf = ojson::object();
-  put(perf, "generation_time", r.performance.seconds);
-  put(perf, "memory_usage_mb", r.performance.peak_memory_mb);
-  j["performance"] = perf;
-  put(j, "created_at", r.created_at);
-  put(j, "pixel_hash", r.pixel_hash);
+  std::string out;
+  out.reserve(512 + r.prompt.value_or("").size() + r.negative_prompt.value_or("").size());
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("format").value("provena");
+  w.key("version").value(kRecordFormatVersion);
+  w.key("tool").value(r.tool);
+  put_object(w, "model", f("name", r.model), f("family", r.model_family), f("sha256", r.model_sha256),
+             f("hash", r.model_hash));
+  put_object(w, "generation", f("prompt", r.prompt), f("negative_prompt", r.negative_prompt),
+             f("width", r.requested_width), f("height", r.requested_height), f("steps", r.steps),
+             f("cfg_scale", r.cfg_scale), f("seed", r.seed), f("sampler", r.sampler), f("scheduler", r.scheduler),
+             f("noise_source", r.noise_source));
+  put_object(w, "system", f("app_version", r.system.app_version), f("torch_version", r.system.torch_version),
+             f("device", r.system.device), f("gpu_name", r.system.gpu_name), f("cuda", r.system.cuda));
+  put_object(w, "performance", f("generation_time", r.performance.seconds),
+             f("memory_usage_mb", r.performance.peak_memory_mb));
+  put(w, "created_at", r.created_at);
+  put(w, "pixel_hash", r.pixel_hash);
   if (r.template_use) {
-    ojson t;
-    t["id"] = r.template_use->id;
-    put(t, "version", r.template_use->version);
-    t["slots"] = r.template_use->slots;
-    j["template"] = t;
+    w.key("template").begin_object();
+    w.key("id").value(r.template_use->id);
+    put(w, "version", r.template_use->version);
+    w.key("slots").begin_object();
+    for (const auto& [k, v] : r.template_use->slots) w.key(k).value(v);
+    w.end_object().end_object();
   }
-  if (r.c2pa) j["c2pa"] = c2pa_to_json(*r.c2pa);
-  put(j, "digital_source_type", r.digital_source_type);
-  put(j, "aigc_label", r.aigc_label);
+  if (r.c2pa) {
+    w.key("c2pa").begin_object();
+    w.key("claim_generator").value(r.c2pa->claim_generator);
+    w.key("digital_source_type");
+    if (r.c2pa->digital_source_type) w.value(*r.c2pa->digital_source_type);
+    else w.null();
+    w.key("actions").begin_array();
+    for (const auto& a : r.c2pa->actions) w.value(a);
+    w.end_array().end_object();
+  }
+  put(w, "digital_source_type", r.digital_source_type);
+  put(w, "aigc_label", r.aigc_label);
   if (!r.extra.empty()) {
-    ojson extra = ojson::array();
-    for (const auto& [k, v] : r.extra) extra.push_back(ojson::array({k, v}));
-    j["extra"] = extra;
+    w.key("extra").begin_array();
+    for (const auto& [k, v] : r.extra) w.begin_array().value(k).value(v).end_array();
+    w.end_array();
   }
-  return j.dump(indent, ' ', false, ojson::error_handler_t::replace);
+  w.end_object();
+  if (indent < 0) return out;
+  return ojson::parse(out).dump(indent, ' ', false, ojson::error_handler_t::replace);
 }
 
 Result<Record> record_from_json(std::string_view text) {

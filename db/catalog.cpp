@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "core/json_writer.h"
 #include "core/record_json.h"
 #include "db/fts_text.h"
 #include "db/query.h"
@@ -33,6 +34,12 @@ Hash128 hash_from_column(const SQLite::Column& c) {
 template <typename T>
 void bind_opt(SQLite::Statement& st, int idx, const std::optional<T>& v) {
   if (v) st.bind(idx, *v);
+  else st.bind(idx);
+}
+
+// Strings are bound in place: callers keep the record alive until the statement runs.
+void bind_opt(SQLite::Statement& st, int idx, const std::optional<std::string>& v) {
+  if (v) st.bindNoCopy(idx, *v);
   else st.bind(idx);
 }
 
@@ -67,9 +74,12 @@ std::optional<std::string> details_json(const Record& r) {
 }
 
 std::string raw_json(const std::vector<RawText>& raw) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& t : raw) j.push_back({t.container, t.key, t.text});
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array();
+  for (const auto& t : raw) w.begin_array().value(t.container).value(t.key).value(t.text).end_array();
+  w.end_array();
+  return out;
 }
 
 std::vector<RawText> raw_from_json(const std::string& s) {
@@ -204,16 +214,22 @@ struct Catalog::Impl {
     bind_opt(st, 12, r.requested_width);
     bind_opt(st, 13, r.requested_height);
     bind_opt(st, 14, r.created_at);
-    bind_opt(st, 15, details_json(r));
+    // Locals outlive exec(), so SQLite may read them in place (bindNoCopy).
+    const std::optional<std::string> details = details_json(r);
+    const std::string raw = r.raw.empty() ? std::string() : raw_json(r.raw);
+    if (details) st.bindNoCopy(15, *details);
+    else st.bind(15);
     if (r.raw.empty()) st.bind(16);
-    else st.bind(16, raw_json(r.raw));
+    else st.bindNoCopy(16, raw);
     st.exec();
     st.reset();
     if (r.prompt || r.negative_prompt) {
+      const std::string prompt = fts_index_text(r.prompt.value_or(""));
+      const std::string negative = fts_index_text(r.negative_prompt.value_or(""));
       auto& f = *insert_fts;
       f.bind(1, static_cast<int64_t>(asset_id));
-      f.bind(2, fts_index_text(r.prompt.value_or("")));
-      f.bind(3, fts_index_text(r.negative_prompt.value_or("")));
+      f.bindNoCopy(2, prompt);
+      f.bindNoCopy(3, negative);
       f.exec();
       f.reset();
     }
