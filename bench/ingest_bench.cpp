@@ -301,6 +301,7 @@ int main(int argc, char** argv) {
         item.content_hash = provena::xxh3_128(bufs[i].data(), bufs[i].size());
         item.image = meta->image;
         item.record = std::move(meta->record);
+        provena::Catalog::prepare(item);  // as the import's reader threads do
         if (batches.empty() || batches.back().size() == opt.batch) batches.emplace_back();
         batches.back().push_back(std::move(item));
         ++parsed_items;

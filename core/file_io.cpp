@@ -39,6 +39,37 @@ Status read_file_into(const std::string& path, std::string& buffer) {
   return Ok{};
 }
 
+Status read_file_into(const std::string& path, std::string& buffer, size_t expected_size) {
+  if (expected_size > limits::kMaxImportFileBytes)
+    return make_error(path + ": file larger than " + std::to_string(limits::kMaxImportFileBytes >> 20) + " MiB");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  // One byte of slack tells whether the file grew since it was scanned.
+  buffer.resize(expected_size + 1);
+  size_t got = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return make_error(path + ": read failed (" + std::strerror(err) + ")");
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+    if (got == buffer.size()) {
+      if (buffer.size() > limits::kMaxImportFileBytes) {
+        ::close(fd);
+        return make_error(path + ": file larger than " + std::to_string(limits::kMaxImportFileBytes >> 20) + " MiB");
+      }
+      buffer.resize(buffer.size() * 2);
+    }
+  }
+  ::close(fd);
+  buffer.resize(got);
+  return Ok{};
+}
+
 Result<std::string> read_file(const std::string& path) {
   std::string buffer;
   auto st = read_file_into(path, buffer);

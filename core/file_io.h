@@ -9,6 +9,9 @@ namespace provena {
 // Reads a whole file; errors name the path and the OS reason. Files larger than
 // limits::kMaxImportFileBytes are refused. `buffer` is reused to avoid reallocations.
 Status read_file_into(const std::string& path, std::string& buffer);
+// The same when the size is already known (from a folder scan): saves the fstat; a file
+// that changed size since is still read whole.
+Status read_file_into(const std::string& path, std::string& buffer, size_t expected_size);
 Result<std::string> read_file(const std::string& path);
 
 // Writes through a temporary file in the same folder and renames it into place, so a

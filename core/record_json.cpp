@@ -63,7 +63,12 @@ std::pair<const char*, const std::optional<T>&> f(const char* k, const std::opti
 
 }  // namespace
 
-std::string record_to_json(const Record& r, int indent) {
+std::string record_to_json(const Record& r, int indent, RecordParts parts) {
+  const bool all = parts == RecordParts::kAll;
+  if (!all && !r.model_family && !r.model_sha256 && !r.noise_source && r.system == SystemInfo{} &&
+      r.performance == PerformanceInfo{} && !r.pixel_hash && !r.template_use && !r.c2pa && !r.digital_source_type &&
+      !r.aigc_label && r.extra.empty())
+    return {};
   std::string out;
   out.reserve(512 + r.prompt.value_or("").size() + r.negative_prompt.value_or("").size());
   JsonWriter w(out);
@@ -71,17 +76,22 @@ std::string record_to_json(const Record& r, int indent) {
   w.key("format").value("provena");
   w.key("version").value(kRecordFormatVersion);
   w.key("tool").value(r.tool);
-  put_object(w, "model", f("name", r.model), f("family", r.model_family), f("sha256", r.model_sha256),
-             f("hash", r.model_hash));
-  put_object(w, "generation", f("prompt", r.prompt), f("negative_prompt", r.negative_prompt),
-             f("width", r.requested_width), f("height", r.requested_height), f("steps", r.steps),
-             f("cfg_scale", r.cfg_scale), f("seed", r.seed), f("sampler", r.sampler), f("scheduler", r.scheduler),
-             f("noise_source", r.noise_source));
+  const std::optional<std::string> none;
+  put_object(w, "model", f("name", all ? r.model : none), f("family", r.model_family), f("sha256", r.model_sha256),
+             f("hash", all ? r.model_hash : none));
+  if (all) {
+    put_object(w, "generation", f("prompt", r.prompt), f("negative_prompt", r.negative_prompt),
+               f("width", r.requested_width), f("height", r.requested_height), f("steps", r.steps),
+               f("cfg_scale", r.cfg_scale), f("seed", r.seed), f("sampler", r.sampler), f("scheduler", r.scheduler),
+               f("noise_source", r.noise_source));
+  } else {
+    put_object(w, "generation", f("noise_source", r.noise_source));
+  }
   put_object(w, "system", f("app_version", r.system.app_version), f("torch_version", r.system.torch_version),
              f("device", r.system.device), f("gpu_name", r.system.gpu_name), f("cuda", r.system.cuda));
   put_object(w, "performance", f("generation_time", r.performance.seconds),
              f("memory_usage_mb", r.performance.peak_memory_mb));
-  put(w, "created_at", r.created_at);
+  if (all) put(w, "created_at", r.created_at);
   put(w, "pixel_hash", r.pixel_hash);
   if (r.template_use) {
     w.key("template").begin_object();

@@ -20,7 +20,11 @@ namespace provena {
 
 inline constexpr int kRecordFormatVersion = 1;
 
-std::string record_to_json(const Record& record, int indent = -1);
+// kDetails leaves out the fields the catalog keeps in columns of their own (prompts,
+// seed, steps, cfg, sampler, scheduler, model name/hash, requested size, created_at),
+// and returns an empty string when nothing else is set.
+enum class RecordParts { kAll, kDetails };
+std::string record_to_json(const Record& record, int indent = -1, RecordParts parts = RecordParts::kAll);
 
 // Refuses a newer major version with a message, and JSON nested past limits::kMaxJsonDepth.
 Result<Record> record_from_json(std::string_view json);

@@ -54,23 +54,9 @@ std::optional<int> opt_int(const SQLite::Column& c) {
 
 // The parts of a record that have no column of their own.
 std::optional<std::string> details_json(const Record& r) {
-  Record d;
-  d.tool = r.tool;
-  d.model_family = r.model_family;
-  d.model_sha256 = r.model_sha256;
-  d.noise_source = r.noise_source;
-  d.system = r.system;
-  d.performance = r.performance;
-  d.pixel_hash = r.pixel_hash;
-  d.template_use = r.template_use;
-  d.c2pa = r.c2pa;
-  d.digital_source_type = r.digital_source_type;
-  d.aigc_label = r.aigc_label;
-  d.extra = r.extra;
-  Record empty;
-  empty.tool = r.tool;
-  if (d.same_fields(empty)) return std::nullopt;
-  return record_to_json(d);
+  std::string json = record_to_json(r, -1, RecordParts::kDetails);
+  if (json.empty()) return std::nullopt;
+  return json;
 }
 
 std::string raw_json(const std::vector<RawText>& raw) {
@@ -198,7 +184,9 @@ struct Catalog::Impl {
     return {id, false};
   }
 
-  void insert_record(int64_t asset_id, const Record& r) {
+  void insert_record(int64_t asset_id, const IngestItem& item) {
+    const Record& r = item.record;
+    const IngestItem::Derived& d = item.derived;
     auto& st = *insert_generation;
     st.bind(1, static_cast<int64_t>(asset_id));
     st.bindNoCopy(2, r.tool);
@@ -214,22 +202,16 @@ struct Catalog::Impl {
     bind_opt(st, 12, r.requested_width);
     bind_opt(st, 13, r.requested_height);
     bind_opt(st, 14, r.created_at);
-    // Locals outlive exec(), so SQLite may read them in place (bindNoCopy).
-    const std::optional<std::string> details = details_json(r);
-    const std::string raw = r.raw.empty() ? std::string() : raw_json(r.raw);
-    if (details) st.bindNoCopy(15, *details);
-    else st.bind(15);
+    bind_opt(st, 15, d.details_json);
     if (r.raw.empty()) st.bind(16);
-    else st.bindNoCopy(16, raw);
+    else st.bindNoCopy(16, d.raw_json);
     st.exec();
     st.reset();
     if (r.prompt || r.negative_prompt) {
-      const std::string prompt = fts_index_text(r.prompt.value_or(""));
-      const std::string negative = fts_index_text(r.negative_prompt.value_or(""));
       auto& f = *insert_fts;
       f.bind(1, static_cast<int64_t>(asset_id));
-      f.bindNoCopy(2, prompt);
-      f.bindNoCopy(3, negative);
+      f.bindNoCopy(2, d.fts_prompt);
+      f.bindNoCopy(3, d.fts_negative);
       f.exec();
       f.reset();
     }
@@ -308,7 +290,19 @@ Status Catalog::mark_missing(const std::vector<int64_t>& file_ids) {
   });
 }
 
-Result<IngestCounts> Catalog::ingest(const std::vector<IngestItem>& batch) {
+void Catalog::prepare(IngestItem& item) {
+  auto& d = item.derived;
+  const Record& r = item.record;
+  d.details_json = details_json(r);
+  d.raw_json = r.raw.empty() ? std::string() : raw_json(r.raw);
+  d.fts_prompt = fts_index_text(r.prompt.value_or(""));
+  d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
+  d.ready = true;
+}
+
+Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
+  for (auto& item : batch)
+    if (!item.derived.ready) prepare(item);
   return guarded("storing a batch", [&]() -> Result<IngestCounts> {
     impl_->prepare_ingest();
     IngestCounts counts;
@@ -316,7 +310,7 @@ Result<IngestCounts> Catalog::ingest(const std::vector<IngestItem>& batch) {
     SQLite::Transaction tx(impl_->db);
     for (const auto& item : batch) {
       auto [asset_id, is_new] = impl_->upsert_asset(item, now);
-      if (is_new) impl_->insert_record(asset_id, item.record);
+      if (is_new) impl_->insert_record(asset_id, item);
       if (item.known_file_id) {
         auto& st = *impl_->update_file;
         st.bind(1, static_cast<int64_t>(asset_id));
@@ -357,6 +351,18 @@ Result<IngestCounts> Catalog::ingest(const std::vector<IngestItem>& batch) {
     }
     tx.commit();
     return counts;
+  });
+}
+
+Status Catalog::set_bulk_mode(bool on) {
+  return guarded("switching bulk mode", [&]() -> Status {
+    if (on) {
+      impl_->db.exec("PRAGMA wal_autocheckpoint = 0");
+    } else {
+      impl_->db.exec("PRAGMA wal_autocheckpoint = 1000");
+      impl_->db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }
+    return Ok{};
   });
 }
 

@@ -35,6 +35,16 @@ struct IngestItem {
   ImageInfo image;
   Record record;
   std::optional<Hash128> pixel_hash;  // known when Provena wrote the file itself
+
+  // Text derived from the record for storage (JSON columns, full-text input). Filled by
+  // Catalog::prepare() — call it on reader threads so the single writer only binds
+  // strings; ingest() prepares any item that was not.
+  struct Derived {
+    bool ready = false;
+    std::optional<std::string> details_json;
+    std::string raw_json;
+    std::string fts_prompt, fts_negative;
+  } derived;
 };
 
 struct IngestCounts {
@@ -85,8 +95,16 @@ class Catalog {
   // Every file row, keyed by path, for incremental imports.
   Result<std::unordered_map<std::string, FileState>> file_states() const;
   Status mark_missing(const std::vector<int64_t>& file_ids);
+  // Computes item.derived; pure, thread-safe, no database access.
+  static void prepare(IngestItem& item);
+  // Bulk mode (a large import): no WAL checkpoints while batches are stored, one
+  // checkpoint when it ends. Each checkpoint rewrites the index pages touched since the
+  // last one, so many small ones cost far more than one at the end (~7 us per file
+  // measured at 100k files). The WAL grows meanwhile (~1.3 KiB per file).
+  Status set_bulk_mode(bool on);
   // Stores a batch in one transaction.
-  Result<IngestCounts> ingest(const std::vector<IngestItem>& batch);
+  Result<IngestCounts> ingest(std::vector<IngestItem>& batch);
+  Result<IngestCounts> ingest(std::vector<IngestItem>&& batch) { return ingest(batch); }
 
   Result<std::vector<Entry>> search(const std::string& query, const SearchOptions& options = {}) const;
   Result<std::optional<Entry>> get(int64_t asset_id) const;

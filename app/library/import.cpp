@@ -56,7 +56,7 @@ ParsedChunk parse_chunk(const std::vector<WorkItem>& work, size_t begin, size_t 
     const WorkItem& w = work[begin + k];
     try {
       thread_local std::string buffer;
-      auto st = read_file_into(w.file.path, buffer);
+      auto st = read_file_into(w.file.path, buffer, static_cast<size_t>(w.file.size));
       if (!st) {
         failures[k] = ImportFailure{w.file.path, "unreadable", st.error().message};
         return;
@@ -76,6 +76,7 @@ ParsedChunk parse_chunk(const std::vector<WorkItem>& work, size_t begin, size_t 
       item.content_hash = xxh3_128(buffer.data(), buffer.size());
       item.image = meta->image;
       item.record = std::move(meta->record);
+      Catalog::prepare(item);  // derived text is built here, off the single writer thread
       items[k] = std::move(item);
     } catch (const std::exception& e) {  // never let an exception escape a worker
       failures[k] = ImportFailure{w.file.path, "corrupt", std::string("internal error: ") + e.what()};
@@ -160,6 +161,8 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   }
 
   // Pipeline: readers parse chunk k+1 while this thread stores chunk k.
+  const bool bulk = work.size() > options.batch_size;
+  if (bulk) (void)catalog.set_bulk_mode(true);
   const int threads = thread_count(options.threads);
   const size_t batch = std::max<size_t>(1, options.batch_size);
   ImportProgress progress{0, static_cast<int64_t>(work.size())};
@@ -175,12 +178,17 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     auto counts = catalog.ingest(chunk.items);
     if (!counts) {
       if (next.valid()) next.wait();
+      if (bulk) (void)catalog.set_bulk_mode(false);
       return counts.error();
     }
     report.stored += *counts;
     for (auto& f : chunk.failures) report.failures.push_back(std::move(f));
     progress.done = static_cast<int64_t>(std::min(work.size(), begin + batch));
     if (options.on_progress) options.on_progress(progress);
+  }
+  if (bulk) {
+    auto st = catalog.set_bulk_mode(false);  // the final checkpoint, timed as part of the import
+    if (!st) return st.error();
   }
   report.missing = static_cast<int64_t>(gone.size()) - report.stored.moved;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
