@@ -357,7 +357,9 @@ Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
 Status Catalog::set_bulk_mode(bool on) {
   return guarded("switching bulk mode", [&]() -> Status {
     if (on) {
-      impl_->db.exec("PRAGMA wal_autocheckpoint = 0");
+      // Not 0: a million-file import would grow the WAL past 2 GiB; at 128k pages
+      // (512 MiB) it checkpoints at most every ~350k files.
+      impl_->db.exec("PRAGMA wal_autocheckpoint = 131072");
     } else {
       impl_->db.exec("PRAGMA wal_autocheckpoint = 1000");
       impl_->db.exec("PRAGMA wal_checkpoint(PASSIVE)");

@@ -48,12 +48,16 @@ constexpr size_t kMaxJsonValues = 2'000'000;
 constexpr size_t kMaxGraphNodes = 10'000;
 // Links across the whole graph: real graphs have a handful per node.
 constexpr size_t kMaxGraphLinks = 200'000;
-// Each examined output costs one breadth-first walk over the graph; real graphs have at
-// most a few dozen outputs, and this keeps a graph of thousands of them linear in size.
-constexpr size_t kMaxOutputsExamined = 64;
+// Samplers that each feed some output directly (the candidates for the final pass). Each
+// costs one walk over the graph to count the samplers upstream of it; real graphs have a
+// handful, and the cap keeps a graph of thousands of them linear in size.
+constexpr size_t kMaxFinalSamplerCandidates = 64;
 // Longest chain of links followed from one value (primitive -> switch -> reroute ...) and
 // the deepest recursion of the prompt/model walks. Real chains are under ten links long.
 constexpr int kMaxLinkHops = 128;
+// Subgraphs nest a few levels at most; a definition that contains an instance of itself
+// would otherwise expand forever.
+constexpr int kMaxSubgraphDepth = 16;
 // Node visits allowed for one value/prompt/model walk. The graph is acyclic, but diamonds
 // of switch nodes could still make a branching walk exponential without a budget.
 constexpr int kMaxWalkSteps = 100'000;
@@ -147,55 +151,101 @@ std::optional<bool> to_bool(const json* v) {
 
 // ---- parsing -----------------------------------------------------------------------
 
-struct JsonLimitExceeded {
-  std::string what;
-};
+// Checks nesting depth and size in one linear pass over strict JSON text, before any
+// parser sees it. (nlohmann's parser is iterative, but the tree it builds is consumed
+// recursively elsewhere - dump, comparison - so depth is refused at the door. Its
+// callback-driven parser cannot be used to enforce this: it rescans the parent object at
+// every object end, which is quadratic on a wide graph.)
+std::optional<std::string> json_shape_error(std::string_view text) {
+  int depth = 0;
+  size_t values = 1;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > kMaxJsonDepth) {
+          return "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+        }
+        ++values;
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      case ',':
+        // Every further array element or object member follows a comma.
+        if (++values > kMaxJsonValues) {
+          return "more than " + std::to_string(kMaxJsonValues) + " values";
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
 
-// Parses `text` (after the NaN/Infinity repair), refusing nesting deeper than
-// kMaxJsonDepth and more than kMaxJsonValues values. nlohmann's parser is iterative, but the
-// tree it builds is consumed recursively elsewhere (dump, comparisons), so depth is refused
-// here, at the door. `root_keys` receives the root object's keys in document order, which
-// the std::map-backed json forgets.
-Result<json> parse_json(std::string_view text, const std::string& what,
-                        std::vector<std::string>* root_keys) {
+// Parses `text` after the NaN/Infinity repair and the shape check.
+Result<json> parse_json(std::string_view text, const std::string& what) {
   std::string strict = comfyui_json_tolerant(text);
-  size_t values = 0;
-  json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) {
-      if (depth >= kMaxJsonDepth) {
-        throw JsonLimitExceeded{"nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
-      }
-    }
-    if (event == json::parse_event_t::value || event == json::parse_event_t::object_start ||
-        event == json::parse_event_t::array_start) {
-      if (++values > kMaxJsonValues) {
-        throw JsonLimitExceeded{"more than " + std::to_string(kMaxJsonValues) + " values"};
-      }
-    }
-    if (event == json::parse_event_t::key && depth == 1 && root_keys &&
-        root_keys->size() <= kMaxGraphNodes && parsed.is_string()) {
-      root_keys->push_back(parsed.get<std::string>());
-    }
-    return true;
-  };
+  if (auto problem = json_shape_error(strict)) return make_error(what + ": JSON " + *problem);
   try {
-    return json::parse(strict, callback);
-  } catch (const JsonLimitExceeded& e) {
-    return make_error(what + ": JSON " + e.what);
+    return json::parse(strict);
   } catch (const json::exception& e) {
     return make_error(what + ": invalid JSON (" + e.what() + ")");
   }
 }
 
+// Node ids in a natural order ("9" < "10" < "30:6" < "30:10" < "Sampler"): numeric parts
+// compare as numbers. It only decides ties between equally good outputs.
+bool id_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t i0 = i, j0 = j;
+      while (i0 < a.size() && a[i0] == '0') ++i0;
+      while (j0 < b.size() && b[j0] == '0') ++j0;
+      size_t i1 = i0, j1 = j0;
+      while (i1 < a.size() && digit(a[i1])) ++i1;
+      while (j1 < b.size() && digit(b[j1])) ++j1;
+      if (i1 - i0 != j1 - j0) return i1 - i0 < j1 - j0;
+      int cmp = a.compare(i0, i1 - i0, b, j0, j1 - j0);
+      if (cmp != 0) return cmp < 0;
+      i = i1;
+      j = j1;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
 // ---- the API graph -------------------------------------------------------------------
 
 // The input names that carry a node's text, in order of preference. `text` is
-// CLIPTextEncode; `prompt` Power Prompt / TextEncodeQwenImageEdit; `populated_text` the
-// Impact wildcard encoder's expanded text; `text_g` SDXL; `t5xxl`/`clip_l` Flux and SD3
-// (the T5 field carries the full prompt); `bert` HunyuanDiT.
+// CLIPTextEncode; `prompt` Power Prompt / TextEncodeQwenImageEdit; `user_prompt` Lumina 2;
+// `populated_text` the Impact wildcard encoder's expanded text; `text_g` SDXL;
+// `t5xxl`/`clip_l` Flux and SD3 (the T5 field carries the full prompt); `bert` HunyuanDiT;
+// `tags` the ACE-Step audio encoder.
 constexpr std::string_view kEncoderTextKeys[] = {
-    "text", "prompt", "populated_text", "wildcard_text", "text_g", "t5xxl",
-    "clip_l", "clip_g", "text_l", "bert", "mt5xl"};
+    "text", "prompt", "user_prompt", "populated_text", "wildcard_text", "text_g", "t5xxl",
+    "clip_l", "clip_g", "text_l", "bert", "mt5xl", "tags"};
 // Inputs that hold a string on string-producing nodes (primitives, literals, previews).
 constexpr std::string_view kStringKeys[] = {
     "value", "text", "string", "prompt", "populated_text", "wildcard_text", "text_g",
@@ -232,6 +282,7 @@ struct Node {
   std::string cls;
   const json* inputs = nullptr;  // object or null
   std::vector<int> upstream;     // nodes this node's inputs link to, in input order
+  std::vector<int> downstream;   // nodes linking to this one
   bool consumed = false;         // some other node links to it
 };
 
@@ -246,8 +297,7 @@ enum class Role { kPositive, kNegative };
 class Graph {
  public:
   // `root` must outlive the graph (nodes point into it).
-  static Result<Graph> build(const json& root, const std::vector<std::string>& order,
-                             const std::string& what);
+  static Result<Graph> build(const json& root, const std::string& what);
 
   Record read() const;
 
@@ -269,16 +319,19 @@ class Graph {
     return v && link(*v);
   }
 
-  bool is_sampler(int n) const;
+  bool is_sampler(int n) const { return sampler_[n] != 0; }
+  bool classify_sampler(int n) const;
   bool is_output(int n) const;
   bool is_switch(int n) const;
   std::vector<const json*> switch_branches(int n) const;
 
-  int nearest_sampler(int from) const;
+  std::vector<int> nearest_samplers() const;
   int upstream_samplers(int s) const;
   int choose_sampler() const;
 
   const json* follow(const json* v, std::initializer_list<std::string_view> keys) const;
+  const json* lookup(const json* v, std::initializer_list<std::string_view> keys,
+                     std::string_view via) const;
   template <size_t N>
   const json* follow_value(const json* v, std::string_view own, const std::string_view (&generic)[N]) const;
   std::optional<std::string> resolve_text(const json& v, std::string_view own, int hops, Budget& b) const;
@@ -289,6 +342,8 @@ class Graph {
 
   std::vector<Node> nodes_;
   std::unordered_map<std::string, int> index_;
+  std::vector<char> sampler_;  // classify_sampler() of each node, computed once
+  std::vector<int> topo_;      // node indices, every node after the nodes it links to
 };
 
 std::optional<LinkRef> Graph::link(const json& v) const {
@@ -306,34 +361,37 @@ std::optional<LinkRef> Graph::link(const json& v) const {
   }
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;  // dangling: treated as not connected
-  return LinkRef{it->second, slot.is_number_unsigned() ? 0 : slot.get<int64_t>()};
+  int64_t index = slot.is_number_unsigned()
+                      ? static_cast<int64_t>(std::min<uint64_t>(slot.get<uint64_t>(), INT64_MAX))
+                      : slot.get<int64_t>();
+  return LinkRef{it->second, index};
 }
 
-Result<Graph> Graph::build(const json& root, const std::vector<std::string>& order,
-                           const std::string& what) {
+Result<Graph> Graph::build(const json& root, const std::string& what) {
   if (!root.is_object()) return make_error(what + ": not a JSON object");
   if (root.size() > kMaxGraphNodes) {
     return make_error(what + ": " + std::to_string(root.size()) + " entries, more than the " +
                       std::to_string(kMaxGraphNodes) + " nodes accepted");
   }
-  Graph g;
-  auto add = [&](const std::string& key) {
-    if (g.index_.count(key)) return;
-    auto it = root.find(key);
-    if (it == root.end() || !it->is_object()) return;
+  std::vector<std::string> keys;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    if (!it->is_object()) continue;
     auto cls = it->find("class_type");
-    if (cls == it->end() || !cls->is_string()) return;  // not a node (e.g. Civitai extras)
+    if (cls == it->end() || !cls->is_string()) continue;  // not a node (e.g. Civitai extras)
+    keys.push_back(it.key());
+  }
+  std::sort(keys.begin(), keys.end(), id_less);
+  Graph g;
+  for (const std::string& key : keys) {
+    const json& entry = root.at(key);
     Node n;
     n.id = key;
-    n.cls = cls->get<std::string>();
-    auto in = it->find("inputs");
-    if (in != it->end() && in->is_object()) n.inputs = &*in;
+    n.cls = entry.at("class_type").get<std::string>();
+    auto in = entry.find("inputs");
+    if (in != entry.end() && in->is_object()) n.inputs = &*in;
     g.index_.emplace(key, static_cast<int>(g.nodes_.size()));
     g.nodes_.push_back(std::move(n));
-  };
-  // Document order first (it decides ties), then anything the order list missed.
-  for (const std::string& key : order) add(key);
-  for (auto it = root.begin(); it != root.end(); ++it) add(it.key());
+  }
   if (g.nodes_.empty()) return make_error(what + ": no nodes (no entry has a class_type)");
 
   size_t links = 0;
@@ -355,35 +413,36 @@ Result<Graph> Graph::build(const json& root, const std::vector<std::string>& ord
   // Kahn's algorithm: a node is done once every node it links to is done.
   const size_t n = g.nodes_.size();
   std::vector<size_t> pending(n);
-  std::vector<std::vector<int>> downstream(n);
   for (size_t i = 0; i < n; ++i) {
     pending[i] = g.nodes_[i].upstream.size();
-    for (int u : g.nodes_[i].upstream) downstream[u].push_back(static_cast<int>(i));
+    for (int u : g.nodes_[i].upstream) g.nodes_[u].downstream.push_back(static_cast<int>(i));
   }
   std::vector<int> ready;
   for (size_t i = 0; i < n; ++i) {
     if (pending[i] == 0) ready.push_back(static_cast<int>(i));
   }
-  size_t done = 0;
+  g.topo_.reserve(n);
   while (!ready.empty()) {
     int u = ready.back();
     ready.pop_back();
-    ++done;
-    for (int v : downstream[u]) {
+    g.topo_.push_back(u);
+    for (int v : g.nodes_[u].downstream) {
       if (--pending[v] == 0) ready.push_back(v);
     }
   }
-  if (done != n) {
+  if (g.topo_.size() != n) {
     for (size_t i = 0; i < n; ++i) {
       if (pending[i] != 0) {
-        return make_error(what + ": link cycle (node \"" + g.nodes_[i].id + "\" depends on itself)");
+        return make_error(what + ": link cycle (at or upstream of node \"" + g.nodes_[i].id + "\")");
       }
     }
   }
+  g.sampler_.resize(n);
+  for (size_t i = 0; i < n; ++i) g.sampler_[i] = g.classify_sampler(static_cast<int>(i)) ? 1 : 0;
   return g;
 }
 
-bool Graph::is_sampler(int n) const {
+bool Graph::classify_sampler(int n) const {
   const std::string& c = nodes_[n].cls;
   if (c == "KSampler" || c == "KSamplerAdvanced" || c == "SamplerCustom" ||
       c == "SamplerCustomAdvanced") {
@@ -458,23 +517,29 @@ std::vector<const json*> Graph::switch_branches(int n) const {
   return out;
 }
 
-// Breadth first from an output node: the first sampler reached is the nearest one.
-int Graph::nearest_sampler(int from) const {
-  std::vector<char> seen(nodes_.size(), 0);
-  std::deque<int> queue{from};
-  seen[from] = 1;
+// For every node, the sampler nearest upstream of it (fewest links away; the node itself
+// if it is one), or -1. One breadth-first pass down from all samplers at once, which is the
+// same as walking up from each node and stopping at the first sampler met.
+std::vector<int> Graph::nearest_samplers() const {
+  std::vector<int> nearest(nodes_.size(), -1);
+  std::deque<int> queue;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (is_sampler(static_cast<int>(i))) {
+      nearest[i] = static_cast<int>(i);
+      queue.push_back(static_cast<int>(i));
+    }
+  }
   while (!queue.empty()) {
     int u = queue.front();
     queue.pop_front();
-    if (u != from && is_sampler(u)) return u;
-    for (int v : nodes_[u].upstream) {
-      if (!seen[v]) {
-        seen[v] = 1;
+    for (int v : nodes_[u].downstream) {
+      if (nearest[v] < 0) {
+        nearest[v] = nearest[u];
         queue.push_back(v);
       }
     }
   }
-  return -1;
+  return nearest;
 }
 
 // How many samplers feed `s`, directly or not: the later a pass, the more it has.
@@ -503,26 +568,31 @@ int Graph::choose_sampler() const {
     bool saved;  // fed to a node that writes files (not only a preview)
   };
   std::vector<Candidate> candidates;
-  size_t examined = 0;
-  for (size_t i = 0; i < nodes_.size() && examined < kMaxOutputsExamined; ++i) {
-    int n = static_cast<int>(i);
-    if (!is_output(n)) continue;
-    ++examined;
-    int s = nearest_sampler(n);
-    if (s < 0) continue;
-    bool saved = contains_nocase(nodes_[n].cls, "save");
+  auto add = [&](int sampler, bool saved) {
     auto it = std::find_if(candidates.begin(), candidates.end(),
-                           [&](const Candidate& c) { return c.sampler == s; });
-    if (it == candidates.end()) {
-      candidates.push_back({s, saved});
-    } else {
+                           [&](const Candidate& c) { return c.sampler == sampler; });
+    if (it != candidates.end()) {
       it->saved = it->saved || saved;
+    } else if (candidates.size() < kMaxFinalSamplerCandidates) {
+      candidates.push_back({sampler, saved});
     }
+  };
+  const std::vector<int> nearest = nearest_samplers();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    int n = static_cast<int>(i);
+    if (is_output(n) && nearest[n] >= 0) add(nearest[n], contains_nocase(nodes_[n].cls, "save"));
   }
   if (candidates.empty()) {
-    // No output reaches a sampler (a partial or unusual graph): consider every sampler.
-    for (size_t i = 0; i < nodes_.size() && candidates.size() < kMaxOutputsExamined; ++i) {
-      if (is_sampler(static_cast<int>(i))) candidates.push_back({static_cast<int>(i), false});
+    // No output reaches a sampler (a partial or unusual graph): the samplers that feed no
+    // other sampler, found in one pass from the most downstream nodes up.
+    std::vector<char> feeds_sampler(nodes_.size(), 0);
+    for (auto it = topo_.rbegin(); it != topo_.rend(); ++it) {
+      for (int v : nodes_[*it].downstream) {
+        if (is_sampler(v) || feeds_sampler[v]) feeds_sampler[*it] = 1;
+      }
+    }
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (is_sampler(static_cast<int>(i)) && !feeds_sampler[i]) add(static_cast<int>(i), false);
     }
   }
   int best = -1;
@@ -553,6 +623,30 @@ const json* Graph::follow(const json* v, std::initializer_list<std::string_view>
       for (std::string_view k : keys) {
         if ((next = input(l->node, k))) break;
       }
+    }
+    v = next;
+  }
+  return nullptr;
+}
+
+// From a helper link (noise, sigmas, guider, sampler), finds the node that holds one of
+// `keys` - passing through switches and nodes that forward the same kind of link through an
+// input named `via` (SplitSigmas) - and returns that input's value, which may itself be a
+// link to a primitive.
+const json* Graph::lookup(const json* v, std::initializer_list<std::string_view> keys,
+                          std::string_view via) const {
+  for (int hop = 0; v && hop < kMaxLinkHops; ++hop) {
+    auto l = link(*v);
+    if (!l) return nullptr;
+    for (std::string_view k : keys) {
+      if (const json* x = input(l->node, k)) return x;
+    }
+    const json* next = nullptr;
+    if (is_switch(l->node)) {
+      auto branches = switch_branches(l->node);
+      if (!branches.empty()) next = branches.front();
+    } else {
+      next = input(l->node, via);
     }
     v = next;
   }
@@ -609,7 +703,7 @@ std::optional<std::string> Graph::resolve_text(const json& v, std::string_view o
   if (generates_text(nodes_[n].cls, has_link(n, "clip") || has_link(n, "model"))) return std::nullopt;
   const std::string& cls = nodes_[n].cls;
   if ((contains_nocase(cls, "concat") || contains_nocase(cls, "join")) &&
-      !contains_nocase(cls, "conditioning")) {
+      !contains_nocase(cls, "conditioning") && nodes_[n].inputs) {
     std::string delimiter;
     for (std::string_view k : {"delimiter", "separator"}) {
       if (const json* d = input(n, k)) {
@@ -713,10 +807,9 @@ std::optional<std::string> Graph::model_name(const json& v, int hops, Budget& b,
   const int n = l->node;
   if (seen[n]) return std::nullopt;
   seen[n] = 1;
-  Budget text_budget;
   for (std::string_view k : kModelNameKeys) {
     if (const json* x = input(n, k)) {
-      auto name = resolve_text(*x, k, 0, text_budget);
+      auto name = resolve_text(*x, k, 0, b);
       if (name && !name->empty()) return name;
     }
   }
@@ -729,7 +822,7 @@ std::optional<std::string> Graph::model_name(const json& v, int hops, Budget& b,
     if (link(*m)) return model_name(*m, hops + 1, b, seen);
   }
   if (const json* x = input(n, "model_name")) {
-    auto name = resolve_text(*x, "model_name", 0, text_budget);
+    auto name = resolve_text(*x, "model_name", 0, b);
     if (name && !name->empty()) return name;
   }
   const json* in = nodes_[n].inputs;
@@ -815,7 +908,7 @@ Record Graph::read() const {
   if (seed) {
     seed_value = to_int(follow_value(seed, seed_name, kIntKeys));
   } else if (const json* noise = input(s, "noise")) {
-    seed_value = to_int(follow_value(follow(noise, {"noise_seed", "seed", "noise"}), "noise_seed", kIntKeys));
+    seed_value = to_int(follow_value(lookup(noise, {"noise_seed", "seed"}, "noise"), "noise_seed", kIntKeys));
   }
   if (seed_value && *seed_value >= 0) r.seed = seed_value;  // negative = "random" in custom nodes
 
@@ -824,7 +917,7 @@ Record Graph::read() const {
   if (const json* x = input(s, "steps")) {
     steps = to_int(follow_value(x, "steps", kIntKeys));
   } else if (sigmas) {
-    steps = to_int(follow_value(follow(sigmas, {"steps", "sigmas"}), "steps", kIntKeys));
+    steps = to_int(follow_value(lookup(sigmas, {"steps"}, "sigmas"), "steps", kIntKeys));
   }
   if (steps && *steps >= 0 && *steps <= std::numeric_limits<int>::max()) r.steps = static_cast<int>(*steps);
 
@@ -832,7 +925,7 @@ Record Graph::read() const {
   if (const json* x = input(s, "cfg")) {
     r.cfg_scale = to_double(follow_value(x, "cfg", kFloatKeys));
   } else if (const json* g = input(s, "guider")) {
-    r.cfg_scale = to_double(follow_value(follow(g, {"cfg", "guider"}), "cfg", kFloatKeys));
+    r.cfg_scale = to_double(follow_value(lookup(g, {"cfg"}, "guider"), "cfg", kFloatKeys));
   }
 
   // Sampler and scheduler: named on the sampler, or on KSamplerSelect / the scheduler node.
@@ -846,12 +939,12 @@ Record Graph::read() const {
   if (const json* x = input(s, "sampler_name")) {
     r.sampler = name_of(x, "sampler_name");
   } else if (const json* x = input(s, "sampler")) {
-    r.sampler = name_of(follow(x, {"sampler_name", "sampler"}), "sampler_name");
+    r.sampler = name_of(lookup(x, {"sampler_name"}, "sampler"), "sampler_name");
   }
   if (const json* x = input(s, "scheduler")) {
     r.scheduler = name_of(x, "scheduler");
   } else if (sigmas) {
-    r.scheduler = name_of(follow(sigmas, {"scheduler", "sigmas"}), "scheduler");
+    r.scheduler = name_of(lookup(sigmas, {"scheduler"}, "sigmas"), "scheduler");
   }
 
   // Prompts: on the sampler, or on its guider (CFGGuider positive/negative, BasicGuider
@@ -885,9 +978,8 @@ Record Graph::read() const {
   return r;
 }
 
-Result<Record> read_graph(const json& root, const std::vector<std::string>& order,
-                          const std::string& what) {
-  auto graph = Graph::build(root, order, what);
+Result<Record> read_graph(const json& root, const std::string& what) {
+  auto graph = Graph::build(root, what);
   if (!graph) return graph.error();
   return graph->read();
 }
@@ -896,7 +988,8 @@ Result<Record> read_graph(const json& root, const std::vector<std::string>& orde
 
 // Names of the positional widgets_values of core node types, in order. A name ending in
 // '+' is a seed followed by the UI-only "control_after_generate" value ("randomize",
-// "fixed", ... or, in old workflows, a boolean), which is skipped.
+// "fixed", ... or, in old workflows, a boolean), which is skipped. A name ending in '~' is
+// a dynamic-prompt text box: the frontend strips its C-style comments before queueing.
 struct WidgetLayout {
   std::string_view node_type;
   std::string_view names;  // space separated
@@ -918,13 +1011,13 @@ constexpr WidgetLayout kWidgetLayouts[] = {
     {"BetaSamplingScheduler", "steps alpha beta"},
     {"LTXVScheduler", "steps max_shift base_shift stretch terminal"},
     {"CFGGuider", "cfg"},
-    {"CLIPTextEncode", "text"},
-    {"CLIPTextEncodeSDXL", "width height crop_w crop_h target_width target_height text_g text_l"},
-    {"CLIPTextEncodeSDXLRefiner", "ascore width height text"},
-    {"CLIPTextEncodeFlux", "clip_l t5xxl guidance"},
-    {"CLIPTextEncodeSD3", "clip_l clip_g t5xxl empty_padding"},
-    {"CLIPTextEncodeHunyuanDiT", "bert mt5xl"},
-    {"TextEncodeQwenImageEdit", "prompt"},
+    {"CLIPTextEncode", "text~"},
+    {"CLIPTextEncodeSDXL", "width height crop_w crop_h target_width target_height text_g~ text_l~"},
+    {"CLIPTextEncodeSDXLRefiner", "ascore width height text~"},
+    {"CLIPTextEncodeFlux", "clip_l~ t5xxl~ guidance"},
+    {"CLIPTextEncodeSD3", "clip_l~ clip_g~ t5xxl~ empty_padding"},
+    {"CLIPTextEncodeHunyuanDiT", "bert~ mt5xl~"},
+    {"TextEncodeQwenImageEdit", "prompt~"},
     {"CheckpointLoaderSimple", "ckpt_name"},
     {"CheckpointLoader", "config_name ckpt_name"},
     {"ImageOnlyCheckpointLoader", "ckpt_name"},
@@ -953,6 +1046,32 @@ constexpr WidgetLayout kWidgetLayouts[] = {
     {"StringConcatenate", "string_a string_b delimiter"},
 };
 
+// What the frontend sends for a dynamic-prompt text box: /* block */ and // line comments
+// removed (a line comment ends before the line break). {a|b} choices are left as written:
+// the option picked at random is not recorded in the UI graph.
+std::string strip_prompt_comments(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 2, "/*") == 0) {
+      size_t end = text.find("*/", i + 2);
+      if (end != std::string_view::npos) {
+        i = end + 2;
+        continue;
+      }
+    } else if (text.compare(i, 2, "//") == 0) {
+      while (i < text.size() && text[i] != '\n' && text[i] != '\r' &&
+             text.compare(i, 3, "\xE2\x80\xA8") != 0 && text.compare(i, 3, "\xE2\x80\xA9") != 0) {
+        ++i;
+      }
+      continue;
+    }
+    out.push_back(text[i++]);
+  }
+  return out;
+}
+
 bool is_control_value(const json& v) {
   if (v.is_boolean()) return true;
   if (!v.is_string()) return false;
@@ -979,133 +1098,262 @@ struct UiNode {
   int64_t mode = 0;  // 0 always, 2 never (muted), 4 bypass
 };
 
-// Converts one UI node list (the top level, or a subgraph definition) into API-graph nodes
-// appended to `api`, their ids prefixed with `prefix`.
-Status convert_ui_nodes(const json& nodes, const json* links, const std::string& prefix, json& api,
-                        std::vector<std::string>& order, size_t& total_links,
-                        const std::string& what) {
-  std::unordered_map<std::string, UiNode> by_id;
-  for (const json& n : nodes) {
-    if (!n.is_object()) continue;
-    auto id = n.find("id");
-    auto type = n.find("type");
-    if (id == n.end() || type == n.end() || !type->is_string()) continue;
-    std::string key = id_string(*id);
-    if (key.empty()) continue;
-    UiNode u;
-    u.node = &n;
-    u.type = type->get<std::string>();
-    if (auto m = n.find("mode"); m != n.end() && m->is_number_integer()) u.mode = m->get<int64_t>();
-    by_id.emplace(key, u);
-  }
-  if (api.size() + by_id.size() > kMaxGraphNodes) {
-    return make_error(what + ": more than " + std::to_string(kMaxGraphNodes) + " nodes");
-  }
+// The id LiteGraph gives a subgraph's input node; links from it carry the instance's inputs.
+constexpr std::string_view kSubgraphInputNode = "-10";
 
-  std::unordered_map<int64_t, UiLink> link_table;
-  if (links && links->is_array()) {
-    for (const json& l : *links) {
-      if (++total_links > kMaxGraphLinks) {
-        return make_error(what + ": more than " + std::to_string(kMaxGraphLinks) + " links");
+// One level of a UI graph: the top level, or one instance of a subgraph definition. Node
+// ids inside an instance are prefixed with the instance's id, as ComfyUI does in the API
+// graph ("30:6").
+struct UiScope {
+  std::string prefix;
+  const json* node_list = nullptr;
+  std::unordered_map<std::string, UiNode> nodes;
+  std::unordered_map<int64_t, UiLink> links;
+  const UiScope* parent = nullptr;   // the scope that holds the instance node
+  const json* instance = nullptr;    // that instance node
+  const json* definition = nullptr;  // the subgraph definition it instantiates
+  std::unordered_map<std::string, const UiScope*> children;  // instance id -> its scope
+};
+
+const json* member(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// Turns the UI graph into an API-shaped graph: positional widgets named by the layout table,
+// links resolved through Reroute nodes, bypassed nodes and subgraph boundaries.
+class UiGraphConverter {
+ public:
+  explicit UiGraphConverter(std::string what) : what_(std::move(what)) {}
+
+  Result<json> convert(const json& doc) {
+    const json* nodes = member(doc, "nodes");
+    if (!nodes || !nodes->is_array()) return make_error(what_ + ": no \"nodes\" array");
+    if (const json* defs = member(doc, "definitions")) {
+      if (const json* subs = member(*defs, "subgraphs"); subs && subs->is_array()) {
+        for (const json& sg : *subs) {
+          const json* id = member(sg, "id");
+          if (id && id->is_string()) definitions_.emplace(id->get<std::string>(), &sg);
+        }
       }
-      std::optional<int64_t> lid;
-      UiLink ul;
-      if (l.is_array() && l.size() >= 6) {  // [id, origin, origin_slot, target, target_slot, type]
-        lid = to_int(&l[0]);
-        ul.origin = id_string(l[1]);
-        ul.slot = to_int(&l[2]).value_or(0);
-        if (l[5].is_string()) ul.type = l[5].get<std::string>();
-      } else if (l.is_object()) {  // schema 1: {id, origin_id, origin_slot, target_id, ...}
-        auto f = [&](const char* k) -> const json* {
-          auto it = l.find(k);
-          return it == l.end() ? nullptr : &*it;
-        };
-        lid = to_int(f("id"));
-        if (const json* o = f("origin_id")) ul.origin = id_string(*o);
-        ul.slot = to_int(f("origin_slot")).value_or(0);
-        if (const json* t = f("type"); t && t->is_string()) ul.type = t->get<std::string>();
-      }
-      if (lid && !ul.origin.empty()) link_table.emplace(*lid, std::move(ul));
     }
+    UiScope& top = scopes_.emplace_back();
+    Status st = load(top, *nodes, member(doc, "links"), 0);
+    if (!st) return st.error();
+    for (const UiScope& scope : scopes_) emit(scope);
+    if (api_.empty()) return make_error(what_ + ": no nodes");
+    return std::move(api_);
   }
 
-  // A link's real source: through Reroute nodes and bypassed nodes (which pass their
-  // matching input through); muted nodes produce nothing.
-  auto source = [&](const json& link_id) -> std::optional<std::pair<std::string, int64_t>> {
+ private:
+  Status load(UiScope& scope, const json& node_list, const json* links, int depth) {
+    scope.node_list = &node_list;
+    if (!node_list.is_array()) return Ok{};
+    total_nodes_ += node_list.size();
+    if (total_nodes_ > kMaxGraphNodes) {
+      return make_error(what_ + ": more than " + std::to_string(kMaxGraphNodes) + " nodes");
+    }
+    for (const json& n : node_list) {
+      const json* id = member(n, "id");
+      const json* type = member(n, "type");
+      if (!id || !type || !type->is_string()) continue;
+      std::string key = id_string(*id);
+      if (key.empty()) continue;
+      UiNode u;
+      u.node = &n;
+      u.type = type->get<std::string>();
+      if (const json* m = member(n, "mode"); m && m->is_number_integer()) u.mode = m->get<int64_t>();
+      scope.nodes.emplace(key, u);
+    }
+    if (links && links->is_array()) {
+      for (const json& l : *links) {
+        if (++total_links_ > kMaxGraphLinks) {
+          return make_error(what_ + ": more than " + std::to_string(kMaxGraphLinks) + " links");
+        }
+        std::optional<int64_t> lid;
+        UiLink ul;
+        if (l.is_array() && l.size() >= 6) {  // [id, origin, origin_slot, target, target_slot, type]
+          lid = to_int(&l[0]);
+          ul.origin = id_string(l[1]);
+          ul.slot = to_int(&l[2]).value_or(0);
+          if (l[5].is_string()) ul.type = l[5].get<std::string>();
+        } else if (l.is_object()) {  // schema 1 and subgraphs: {id, origin_id, origin_slot, ...}
+          lid = to_int(member(l, "id"));
+          if (const json* o = member(l, "origin_id")) ul.origin = id_string(*o);
+          ul.slot = to_int(member(l, "origin_slot")).value_or(0);
+          if (const json* t = member(l, "type"); t && t->is_string()) ul.type = t->get<std::string>();
+        }
+        if (lid && !ul.origin.empty()) scope.links.emplace(*lid, std::move(ul));
+      }
+    }
+    // Subgraph instances get a scope of their own.
+    for (const auto& [key, u] : scope.nodes) {
+      auto def = definitions_.find(u.type);
+      if (def == definitions_.end() || u.mode != 0) continue;
+      if (depth >= kMaxSubgraphDepth) {
+        return make_error(what_ + ": subgraphs nested deeper than " + std::to_string(kMaxSubgraphDepth));
+      }
+      UiScope& child = scopes_.emplace_back();
+      child.prefix = scope.prefix + key + ":";
+      child.parent = &scope;
+      child.instance = u.node;
+      child.definition = def->second;
+      scope.children.emplace(key, &child);
+      const json* inner_nodes = member(*def->second, "nodes");
+      if (!inner_nodes) continue;
+      Status st = load(child, *inner_nodes, member(*def->second, "links"), depth + 1);
+      if (!st) return st;
+    }
+    return Ok{};
+  }
+
+  // The value an input receives through link `link_id`: a link [api id, slot] to the real
+  // source, or a literal (a widget value promoted onto a subgraph instance).
+  std::optional<json> source(const UiScope* scope, const json& link_id) const {
     std::optional<int64_t> lid = to_int(&link_id);
-    for (int hop = 0; lid && hop < kMaxLinkHops; ++hop) {
-      auto l = link_table.find(*lid);
-      if (l == link_table.end()) return std::nullopt;
-      auto o = by_id.find(l->second.origin);
-      if (o == by_id.end()) return std::nullopt;
-      const UiNode& origin = o->second;
-      bool reroute = origin.type == "Reroute";
-      if (!reroute && origin.mode == 0) return std::make_pair(prefix + o->first, l->second.slot);
-      if (!reroute && origin.mode != 4) return std::nullopt;
+    for (int hop = 0; lid && scope && hop < kMaxLinkHops; ++hop) {
+      auto found = scope->links.find(*lid);
+      if (found == scope->links.end()) return std::nullopt;
+      const UiLink& l = found->second;
       lid.reset();
-      auto ins = origin.node->find("inputs");
-      if (ins == origin.node->end() || !ins->is_array()) return std::nullopt;
-      for (const json& in : *ins) {
-        if (!in.is_object()) continue;
-        auto t = in.find("type");
-        bool type_ok = reroute || l->second.type.empty() || l->second.type == "*" ||
-                       (t != in.end() && t->is_string() && t->get<std::string>() == l->second.type);
-        auto ln = in.find("link");
-        if (type_ok && ln != in.end() && !ln->is_null()) {
-          lid = to_int(&*ln);
+      if (l.origin == kSubgraphInputNode) {
+        // Slot k of the subgraph's input node is the instance's input named like the
+        // definition's k-th input: linked from outside, or a widget on the instance.
+        if (!scope->instance || !scope->definition) return std::nullopt;
+        const json* def_inputs = member(*scope->definition, "inputs");
+        if (!def_inputs || !def_inputs->is_array() || l.slot < 0 ||
+            static_cast<uint64_t>(l.slot) >= def_inputs->size()) {
+          return std::nullopt;
+        }
+        const json* name = member((*def_inputs)[static_cast<size_t>(l.slot)], "name");
+        const json* inputs = member(*scope->instance, "inputs");
+        const json* values = member(*scope->instance, "widgets_values");
+        if (!name || !inputs || !inputs->is_array()) return std::nullopt;
+        size_t widget = 0;
+        for (const json& in : *inputs) {
+          bool is_widget = member(in, "widget") != nullptr;
+          const json* in_name = member(in, "name");
+          if (in_name && *in_name == *name) {
+            const json* ln = member(in, "link");
+            if (ln && !ln->is_null()) {
+              lid = to_int(ln);
+              scope = scope->parent;
+              break;
+            }
+            if (is_widget && values && values->is_array() && widget < values->size()) return (*values)[widget];
+            return std::nullopt;
+          }
+          if (is_widget) {
+            ++widget;
+            // A promoted seed may be followed by its control_after_generate value.
+            if (in_name && in_name->is_string() && contains(in_name->get_ref<const std::string&>(), "seed") &&
+                values && values->is_array() && widget < values->size() && (*values)[widget].is_string() &&
+                is_control_value((*values)[widget])) {
+              ++widget;
+            }
+          }
+        }
+        continue;
+      }
+      auto o = scope->nodes.find(l.origin);
+      if (o == scope->nodes.end()) return std::nullopt;
+      const UiNode& origin = o->second;
+      if (auto child = scope->children.find(l.origin); child != scope->children.end()) {
+        // An instance's output j is whatever feeds the definition's j-th output.
+        const json* outputs = member(*child->second->definition, "outputs");
+        if (!outputs || !outputs->is_array() || l.slot < 0 ||
+            static_cast<uint64_t>(l.slot) >= outputs->size()) {
+          return std::nullopt;
+        }
+        const json* ids = member((*outputs)[static_cast<size_t>(l.slot)], "linkIds");
+        if (!ids || !ids->is_array() || ids->empty()) return std::nullopt;
+        lid = to_int(&(*ids)[0]);
+        scope = child->second;
+        continue;
+      }
+      bool reroute = origin.type == "Reroute";
+      if (!reroute && origin.mode == 0) return json::array({scope->prefix + l.origin, l.slot});
+      if (!reroute && origin.mode != 4) return std::nullopt;  // muted: produces nothing
+      // Reroutes and bypassed nodes pass their (matching) input through.
+      const json* inputs = member(*origin.node, "inputs");
+      if (!inputs || !inputs->is_array()) return std::nullopt;
+      for (const json& in : *inputs) {
+        const json* t = member(in, "type");
+        bool type_ok = reroute || l.type.empty() || l.type == "*" ||
+                       (t && t->is_string() && t->get_ref<const std::string&>() == l.type);
+        const json* ln = member(in, "link");
+        if (type_ok && ln && !ln->is_null()) {
+          lid = to_int(ln);
           break;
         }
       }
     }
     return std::nullopt;
-  };
+  }
 
-  for (const json& n : nodes) {
-    if (!n.is_object()) continue;
-    auto id = n.find("id");
-    if (id == n.end()) continue;
-    std::string key = id_string(*id);
-    auto found = by_id.find(key);
-    if (found == by_id.end() || found->second.node != &n) continue;  // duplicate id
-    const UiNode& u = found->second;
-    if (u.mode != 0 || u.type == "Reroute" || u.type == "Note" || u.type == "MarkdownNote") continue;
-
-    json inputs = json::object();
-    auto wv = n.find("widgets_values");
-    if (wv != n.end() && wv->is_object()) {
-      for (auto it = wv->begin(); it != wv->end(); ++it) inputs[it.key()] = *it;
-    } else if (wv != n.end() && wv->is_array()) {
-      auto layout = std::find_if(std::begin(kWidgetLayouts), std::end(kWidgetLayouts),
-                                 [&](const WidgetLayout& w) { return w.node_type == u.type; });
-      if (layout != std::end(kWidgetLayouts)) {
-        size_t i = 0;
-        std::string_view names = layout->names;
-        while (!names.empty() && i < wv->size()) {
-          size_t sp = names.find(' ');
-          std::string_view name = names.substr(0, sp);
-          names = sp == std::string_view::npos ? std::string_view() : names.substr(sp + 1);
-          bool control = !name.empty() && name.back() == '+';
-          if (control) name.remove_suffix(1);
-          inputs[std::string(name)] = (*wv)[i++];
-          if (control && i < wv->size() && is_control_value((*wv)[i])) ++i;
+  void emit(const UiScope& scope) {
+    if (!scope.node_list || !scope.node_list->is_array()) return;
+    for (const json& n : *scope.node_list) {
+      const json* id = member(n, "id");
+      if (!id) continue;
+      std::string key = id_string(*id);
+      auto found = scope.nodes.find(key);
+      if (found == scope.nodes.end() || found->second.node != &n) continue;  // duplicate id
+      const UiNode& u = found->second;
+      if (u.mode != 0 || scope.children.count(key) || u.type == "Reroute" || u.type == "Note" ||
+          u.type == "MarkdownNote") {
+        continue;
+      }
+      json inputs = json::object();
+      const json* wv = member(n, "widgets_values");
+      if (wv && wv->is_object()) {
+        for (auto it = wv->begin(); it != wv->end(); ++it) inputs[it.key()] = *it;
+      } else if (wv && wv->is_array()) {
+        name_widgets(u.type, *wv, inputs);
+      }
+      if (const json* ins = member(n, "inputs"); ins && ins->is_array()) {
+        for (const json& in : *ins) {
+          const json* name = member(in, "name");
+          const json* ln = member(in, "link");
+          if (!name || !name->is_string() || !ln || ln->is_null()) continue;
+          if (auto value = source(&scope, *ln)) inputs[name->get<std::string>()] = std::move(*value);
         }
       }
+      api_[scope.prefix + key] = json{{"class_type", u.type}, {"inputs", std::move(inputs)}};
     }
-    if (auto ins = n.find("inputs"); ins != n.end() && ins->is_array()) {
-      for (const json& in : *ins) {
-        if (!in.is_object()) continue;
-        auto name = in.find("name");
-        auto ln = in.find("link");
-        if (name == in.end() || !name->is_string() || ln == in.end() || ln->is_null()) continue;
-        if (auto src = source(*ln)) inputs[name->get<std::string>()] = json::array({src->first, src->second});
-      }
-    }
-    std::string api_id = prefix + key;
-    api[api_id] = json{{"class_type", u.type}, {"inputs", std::move(inputs)}};
-    order.push_back(api_id);
   }
-  return Ok{};
-}
+
+  static void name_widgets(const std::string& type, const json& values, json& inputs) {
+    auto layout = std::find_if(std::begin(kWidgetLayouts), std::end(kWidgetLayouts),
+                               [&](const WidgetLayout& w) { return w.node_type == type; });
+    if (layout == std::end(kWidgetLayouts)) return;
+    size_t i = 0;
+    std::string_view names = layout->names;
+    while (!names.empty() && i < values.size()) {
+      size_t sp = names.find(' ');
+      std::string_view name = names.substr(0, sp);
+      names = sp == std::string_view::npos ? std::string_view() : names.substr(sp + 1);
+      bool control = !name.empty() && name.back() == '+';
+      bool dynamic = !name.empty() && name.back() == '~';
+      if (control || dynamic) name.remove_suffix(1);
+      const json& value = values[i++];
+      if (dynamic && value.is_string()) {
+        inputs[std::string(name)] = strip_prompt_comments(value.get_ref<const std::string&>());
+      } else {
+        inputs[std::string(name)] = value;
+      }
+      if (control && i < values.size() && is_control_value(values[i])) ++i;
+    }
+  }
+
+  std::string what_;
+  std::deque<UiScope> scopes_;  // a deque keeps scopes in place as more are added
+  std::unordered_map<std::string, const json*> definitions_;
+  size_t total_nodes_ = 0;
+  size_t total_links_ = 0;
+  json api_ = json::object();
+};
 
 }  // namespace
 
@@ -1161,10 +1409,9 @@ std::string comfyui_json_tolerant(std::string_view json_text) {
 Result<Record> read_comfyui_prompt_graph(std::string_view prompt_json) {
   const std::string what = "ComfyUI prompt graph";
   try {
-    std::vector<std::string> order;
-    auto doc = parse_json(prompt_json, what, &order);
+    auto doc = parse_json(prompt_json, what);
     if (!doc) return doc.error();
-    return read_graph(*doc, order, what);
+    return read_graph(*doc, what);
   } catch (const std::exception& e) {
     return make_error(what + ": " + e.what());
   } catch (...) {
@@ -1175,41 +1422,12 @@ Result<Record> read_comfyui_prompt_graph(std::string_view prompt_json) {
 Result<Record> read_comfyui_workflow(std::string_view workflow_json) {
   const std::string what = "ComfyUI workflow";
   try {
-    auto doc = parse_json(workflow_json, what, nullptr);
+    auto doc = parse_json(workflow_json, what);
     if (!doc) return doc.error();
     if (!doc->is_object()) return make_error(what + ": not a JSON object");
-    auto nodes = doc->find("nodes");
-    if (nodes == doc->end() || !nodes->is_array()) return make_error(what + ": no \"nodes\" array");
-    if (nodes->size() > kMaxGraphNodes) {
-      return make_error(what + ": more than " + std::to_string(kMaxGraphNodes) + " nodes");
-    }
-    json api = json::object();
-    std::vector<std::string> order;
-    size_t total_links = 0;
-    auto links = doc->find("links");
-    Status st = convert_ui_nodes(*nodes, links == doc->end() ? nullptr : &*links, "", api, order,
-                                 total_links, what);
-    if (!st) return st.error();
-    // Subgraph definitions (frontend 1.24+): their inner nodes join the graph under their own
-    // prefix; links from the subgraph's inputs are not resolved, so a sampler inside one is
-    // read only when nothing outside leads to a sampler.
-    if (auto defs = doc->find("definitions"); defs != doc->end() && defs->is_object()) {
-      if (auto subs = defs->find("subgraphs"); subs != defs->end() && subs->is_array()) {
-        size_t k = 0;
-        for (const json& sg : *subs) {
-          ++k;
-          if (!sg.is_object()) continue;
-          auto sg_nodes = sg.find("nodes");
-          if (sg_nodes == sg.end() || !sg_nodes->is_array()) continue;
-          auto sg_links = sg.find("links");
-          st = convert_ui_nodes(*sg_nodes, sg_links == sg.end() ? nullptr : &*sg_links,
-                                "subgraph" + std::to_string(k) + ":", api, order, total_links, what);
-          if (!st) return st.error();
-        }
-      }
-    }
-    if (api.empty()) return make_error(what + ": no nodes");
-    return read_graph(api, order, what);
+    auto api = UiGraphConverter(what).convert(*doc);
+    if (!api) return api.error();
+    return read_graph(*api, what);
   } catch (const std::exception& e) {
     return make_error(what + ": " + e.what());
   } catch (...) {
