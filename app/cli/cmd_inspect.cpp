@@ -5,6 +5,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/output.h"
+#include "app/library/read_image.h"
 #include "core/file_io.h"
 #include "core/record_json.h"
 #include "importers/importer.h"
@@ -26,7 +27,7 @@ int cmd_inspect(const std::vector<std::string>& argv) {
     if (!bytes) {
       facts.error = bytes.error().message;
     } else {
-      auto meta = read_image_metadata(*bytes);
+      auto meta = read_image_with_sidecar(path, *bytes);
       if (meta) {
         image = std::move(meta.value());
         facts.image = image->image;

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "app/library/read_image.h"
 #include "app/library/scan.h"
 #include "core/file_io.h"
 #include "core/hash.h"
@@ -61,7 +62,7 @@ ParsedChunk parse_chunk(const std::vector<WorkItem>& work, size_t begin, size_t 
         failures[k] = ImportFailure{w.file.path, "unreadable", st.error().message};
         return;
       }
-      auto meta = read_image_metadata(buffer);
+      auto meta = read_image_with_sidecar(w.file.path, buffer);
       if (!meta) {
         const std::string& m = meta.error().message;
         bool unsupported = m.rfind("unsupported", 0) == 0 || m.rfind("empty", 0) == 0;

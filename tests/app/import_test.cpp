@@ -116,6 +116,23 @@ TEST_F(ImportTest, ExplicitFilesAndMissingPaths) {
   EXPECT_NE(r.failures[0].message.find("nope.png"), std::string::npos);
 }
 
+TEST_F(ImportTest, PlainImageTakesItsRecordFromAJsonSidecar) {
+  auto plain = encode_png(make_image(8, 8, 7), {});
+  ASSERT_TRUE(write_file_atomic((images / "gen.png").string(), *plain));
+  ASSERT_TRUE(write_file_atomic((images / "gen.json").string(),
+                                R"({"generation": {"prompt": "sidecar prompt", "seed": 77, "num_inference_steps": 8}})"));
+  ASSERT_TRUE(write_file_atomic((images / "alone.png").string(), *encode_png(make_image(8, 8, 8), {})));
+  ImportReport r = import();
+  EXPECT_EQ(r.stored.new_assets, 2);
+  auto e = *catalog->find_by_path((images / "gen.png").string());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->record.tool, "json-sidecar");
+  EXPECT_EQ(e->record.prompt, "sidecar prompt");
+  EXPECT_EQ(e->record.seed, 77);
+  EXPECT_EQ(e->record.raw.back().container, "sidecar");
+  EXPECT_EQ((*catalog->find_by_path((images / "alone.png").string()))->record.tool, "none");
+}
+
 TEST_F(ImportTest, PixelHashPassMatchesWhatTheWriterRecorded) {
   Record rec;
   rec.prompt = "own file";
