@@ -25,5 +25,8 @@ inline constexpr size_t kMaxDecodePixels = size_t(256) << 20;
 inline constexpr size_t kMaxImportFileBytes = size_t(2) << 30;
 // Deepest nesting accepted in embedded JSON before it is refused.
 inline constexpr int kMaxJsonDepth = 64;
+// Most values (array elements + object members) in one embedded JSON document: a
+// ComfyUI graph of 10,000 nodes has well under a million.
+inline constexpr size_t kMaxJsonValues = 2000000;
 
 }  // namespace provena::limits

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_shape.h"
 #include "core/json_writer.h"
 #include "core/limits.h"
 
@@ -124,13 +125,11 @@ std::string record_to_json(const Record& r, int indent, RecordParts parts) {
 }
 
 Result<Record> record_from_json(std::string_view text) {
+  if (auto problem = json_shape_error(text, limits::kMaxJsonDepth, limits::kMaxJsonValues))
+    return make_error("invalid JSON record: " + *problem);
   ojson j;
   try {
-    // The callback sees every nesting level; refuse absurd depth before it costs stack.
-    j = ojson::parse(text, [](int depth, ojson::parse_event_t, ojson&) {
-      if (depth > limits::kMaxJsonDepth) throw std::runtime_error("JSON nested too deeply");
-      return true;
-    });
+    j = ojson::parse(text);
   } catch (const std::exception& e) {
     return make_error(std::string("invalid JSON record: ") + e.what());
   }

@@ -7,9 +7,9 @@
 
 #include <ctime>
 
-#include "core/json_writer.h"
 #include "core/record_json.h"
 #include "db/fts_text.h"
+#include "db/raw_metadata.h"
 #include "db/query.h"
 #include "schema/migrations.h"
 
@@ -22,7 +22,7 @@ constexpr int kBusyTimeoutMs = 10000;
 constexpr const char* kEntrySelect =
     "SELECT a.id, a.content_hash, a.pixel_hash, a.byte_size, a.format, a.width, a.height, "
     "g.tool, g.prompt, g.negative_prompt, g.seed, g.steps, g.cfg_scale, g.sampler, g.scheduler, "
-    "g.model, g.model_hash, g.requested_width, g.requested_height, g.created_at, g.details_json, g.raw_json "
+    "g.model, g.model_hash, g.requested_width, g.requested_height, g.created_at, g.details_json, g.raw "
     "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id ";
 
 Hash128 hash_from_column(const SQLite::Column& c) {
@@ -59,24 +59,6 @@ std::optional<std::string> details_json(const Record& r) {
   return json;
 }
 
-std::string raw_json(const std::vector<RawText>& raw) {
-  std::string out;
-  JsonWriter w(out);
-  w.begin_array();
-  for (const auto& t : raw) w.begin_array().value(t.container).value(t.key).value(t.text).end_array();
-  w.end_array();
-  return out;
-}
-
-std::vector<RawText> raw_from_json(const std::string& s) {
-  std::vector<RawText> out;
-  auto j = nlohmann::json::parse(s, nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& e : j)
-    if (e.is_array() && e.size() == 3) out.push_back({e[1].get<std::string>(), e[2].get<std::string>(), e[0].get<std::string>()});
-  return out;
-}
-
 Entry load_entry(SQLite::Statement& st) {
   Entry e;
   e.id = st.getColumn(0).getInt64();
@@ -105,7 +87,8 @@ Entry load_entry(SQLite::Statement& st) {
     r.requested_width = opt_int(st.getColumn(17));
     r.requested_height = opt_int(st.getColumn(18));
     r.created_at = opt_text(st.getColumn(19));
-    if (!st.getColumn(21).isNull()) r.raw = raw_from_json(st.getColumn(21).getString());
+    if (const auto& c = st.getColumn(21); !c.isNull())
+      r.raw = decode_raw_metadata(std::string_view(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes())));
   }
   return e;
 }
@@ -148,7 +131,7 @@ struct Catalog::Impl {
     select_asset = std::make_unique<SQLite::Statement>(db, "SELECT id FROM assets WHERE content_hash = ?");
     insert_generation = std::make_unique<SQLite::Statement>(
         db, "INSERT INTO generations(asset_id, tool, prompt, negative_prompt, seed, steps, cfg_scale, sampler, "
-            "scheduler, model, model_hash, requested_width, requested_height, created_at, details_json, raw_json) "
+            "scheduler, model, model_hash, requested_width, requested_height, created_at, details_json, raw) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert_fts = std::make_unique<SQLite::Statement>(
         db, "INSERT INTO prompt_fts(rowid, prompt, negative_prompt) VALUES (?, ?, ?)");
@@ -204,7 +187,7 @@ struct Catalog::Impl {
     bind_opt(st, 14, r.created_at);
     bind_opt(st, 15, d.details_json);
     if (r.raw.empty()) st.bind(16);
-    else st.bindNoCopy(16, d.raw_json);
+    else st.bindNoCopy(16, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
     st.exec();
     st.reset();
     if (r.prompt || r.negative_prompt) {
@@ -294,7 +277,7 @@ void Catalog::prepare(IngestItem& item) {
   auto& d = item.derived;
   const Record& r = item.record;
   d.details_json = details_json(r);
-  d.raw_json = r.raw.empty() ? std::string() : raw_json(r.raw);
+  d.raw_metadata = r.raw.empty() ? std::string() : encode_raw_metadata(r.raw);
   d.fts_prompt = fts_index_text(r.prompt.value_or(""));
   d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
   d.ready = true;

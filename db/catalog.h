@@ -42,7 +42,7 @@ struct IngestItem {
   struct Derived {
     bool ready = false;
     std::optional<std::string> details_json;
-    std::string raw_json;
+    std::string raw_metadata;  // encode_raw_metadata(record.raw)
     std::string fts_prompt, fts_negative;
   } derived;
 };

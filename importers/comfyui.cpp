@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_shape.h"
+
 namespace provena {
 namespace {
 
@@ -156,52 +158,10 @@ std::optional<bool> to_bool(const json* v) {
 // recursively elsewhere - dump, comparison - so depth is refused at the door. Its
 // callback-driven parser cannot be used to enforce this: it rescans the parent object at
 // every object end, which is quadratic on a wide graph.)
-std::optional<std::string> json_shape_error(std::string_view text) {
-  int depth = 0;
-  size_t values = 1;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '[':
-      case '{':
-        if (++depth > kMaxJsonDepth) {
-          return "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
-        }
-        ++values;
-        break;
-      case ']':
-      case '}':
-        --depth;
-        break;
-      case ',':
-        // Every further array element or object member follows a comma.
-        if (++values > kMaxJsonValues) {
-          return "more than " + std::to_string(kMaxJsonValues) + " values";
-        }
-        break;
-      default:
-        break;
-    }
-  }
-  return std::nullopt;
-}
-
 // Parses `text` after the NaN/Infinity repair and the shape check.
 Result<json> parse_json(std::string_view text, const std::string& what) {
   std::string strict = comfyui_json_tolerant(text);
-  if (auto problem = json_shape_error(strict)) return make_error(what + ": JSON " + *problem);
+  if (auto problem = json_shape_error(strict, kMaxJsonDepth, kMaxJsonValues)) return make_error(what + ": JSON " + *problem);
   try {
     return json::parse(strict);
   } catch (const json::exception& e) {
@@ -333,11 +293,14 @@ class Graph {
   const json* lookup(const json* v, std::initializer_list<std::string_view> keys,
                      std::string_view via) const;
   template <size_t N>
-  const json* follow_value(const json* v, std::string_view own, const std::string_view (&generic)[N]) const;
-  std::optional<std::string> resolve_text(const json& v, std::string_view own, int hops, Budget& b) const;
+  const json* follow_value(const json* v, std::string_view own,
+                           const std::string_view (&generic)[N]) const;
+  std::optional<std::string> resolve_text(const json& v, std::string_view own, int hops,
+                                          Budget& b) const;
   std::optional<std::string> prompt_text(const json& v, Role role, int hops, Budget& b,
                                          std::vector<char>& seen) const;
-  std::optional<std::string> model_name(const json& v, int hops, Budget& b, std::vector<char>& seen) const;
+  std::optional<std::string> model_name(const json& v, int hops, Budget& b,
+                                        std::vector<char>& seen) const;
   std::optional<std::pair<int, int>> latent_size(const json* v) const;
 
   std::vector<Node> nodes_;
@@ -504,8 +467,9 @@ std::vector<const json*> Graph::switch_branches(int n) const {
     std::string suffix = std::to_string(*k);
     for (auto it = in->begin(); it != in->end(); ++it) {
       const std::string& name = it.key();
-      if (ends_with(name, suffix) && name.size() > suffix.size() &&
-          !(name[name.size() - suffix.size() - 1] >= '0' && name[name.size() - suffix.size() - 1] <= '9')) {
+      if (!ends_with(name, suffix) || name.size() <= suffix.size()) continue;
+      char before = name[name.size() - suffix.size() - 1];  // "input1" must not match "input11"
+      if (before < '0' || before > '9') {
         out.push_back(&*it);
         break;
       }
@@ -761,7 +725,9 @@ std::optional<std::string> Graph::prompt_text(const json& v, Role role, int hops
   std::vector<const json*> conditioning;
   if (const json* c = input(n, "conditioning"); c && link(*c)) conditioning.push_back(c);
   for (auto it = in->begin(); it != in->end(); ++it) {
-    if (ends_with(it.key(), "_to") && contains(it.key(), "cond") && link(*it)) conditioning.push_back(&*it);
+    if (ends_with(it.key(), "_to") && contains(it.key(), "cond") && link(*it)) {
+      conditioning.push_back(&*it);
+    }
   }
   for (auto it = in->begin(); it != in->end(); ++it) {
     if (contains(it.key(), "cond") && link(*it) &&
@@ -908,7 +874,8 @@ Record Graph::read() const {
   if (seed) {
     seed_value = to_int(follow_value(seed, seed_name, kIntKeys));
   } else if (const json* noise = input(s, "noise")) {
-    seed_value = to_int(follow_value(lookup(noise, {"noise_seed", "seed"}, "noise"), "noise_seed", kIntKeys));
+    const json* noise_seed = lookup(noise, {"noise_seed", "seed"}, "noise");
+    seed_value = to_int(follow_value(noise_seed, "noise_seed", kIntKeys));
   }
   if (seed_value && *seed_value >= 0) r.seed = seed_value;  // negative = "random" in custom nodes
 
@@ -919,7 +886,9 @@ Record Graph::read() const {
   } else if (sigmas) {
     steps = to_int(follow_value(lookup(sigmas, {"steps"}, "sigmas"), "steps", kIntKeys));
   }
-  if (steps && *steps >= 0 && *steps <= std::numeric_limits<int>::max()) r.steps = static_cast<int>(*steps);
+  if (steps && *steps >= 0 && *steps <= std::numeric_limits<int>::max()) {
+    r.steps = static_cast<int>(*steps);
+  }
 
   // CFG: on the sampler or on a CFGGuider; BasicGuider (Flux) has none.
   if (const json* x = input(s, "cfg")) {
@@ -1192,7 +1161,8 @@ class UiGraphConverter {
       auto def = definitions_.find(u.type);
       if (def == definitions_.end() || u.mode != 0) continue;
       if (depth >= kMaxSubgraphDepth) {
-        return make_error(what_ + ": subgraphs nested deeper than " + std::to_string(kMaxSubgraphDepth));
+        return make_error(what_ + ": subgraphs nested deeper than " +
+                          std::to_string(kMaxSubgraphDepth));
       }
       UiScope& child = scopes_.emplace_back();
       child.prefix = scope.prefix + key + ":";
@@ -1241,15 +1211,18 @@ class UiGraphConverter {
               scope = scope->parent;
               break;
             }
-            if (is_widget && values && values->is_array() && widget < values->size()) return (*values)[widget];
+            if (is_widget && values && values->is_array() && widget < values->size()) {
+              return (*values)[widget];
+            }
             return std::nullopt;
           }
           if (is_widget) {
             ++widget;
             // A promoted seed may be followed by its control_after_generate value.
-            if (in_name && in_name->is_string() && contains(in_name->get_ref<const std::string&>(), "seed") &&
-                values && values->is_array() && widget < values->size() && (*values)[widget].is_string() &&
-                is_control_value((*values)[widget])) {
+            bool seed = in_name && in_name->is_string() &&
+                        contains(in_name->get_ref<const std::string&>(), "seed");
+            if (seed && values && values->is_array() && widget < values->size() &&
+                (*values)[widget].is_string() && is_control_value((*values)[widget])) {
               ++widget;
             }
           }

@@ -29,6 +29,7 @@ Result<ImportedImage> read_image_metadata(std::string_view bytes) {
       if (!record) return record.error();
     }
   }
+  record->raw = std::move(meta->texts);
   return ImportedImage{meta->image, std::move(record.value())};
 }
 

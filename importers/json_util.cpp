@@ -4,16 +4,18 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/json_shape.h"
+#include "core/limits.h"
+
 namespace provena {
 
 Result<nlohmann::json> parse_json_bounded(std::string_view text) {
   while (!text.empty() && (text.back() == '\0' || text.back() == ' ' || text.back() == '\n' || text.back() == '\r'))
     text.remove_suffix(1);
+  if (auto problem = json_shape_error(text, kMaxImporterJsonDepth, limits::kMaxJsonValues))
+    return make_error("JSON " + *problem);
   try {
-    return nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-      if (depth > kMaxImporterJsonDepth) throw std::runtime_error("JSON nested deeper than " + std::to_string(kMaxImporterJsonDepth));
-      return true;
-    });
+    return nlohmann::json::parse(text);
   } catch (const std::exception& e) {
     return make_error(std::string("invalid JSON: ") + e.what());
   }

@@ -90,7 +90,6 @@ Result<Record> read_record(const FileMetadata& meta) {
   }
   if (!found) record.tool = "none";
   add_xmp_claims(meta, record);
-  record.raw = meta.texts;
   return record;
 }
 

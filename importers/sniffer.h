@@ -22,8 +22,9 @@ struct MetadataReader {
 const std::vector<MetadataReader>& metadata_readers();
 
 // Picks the first reader that recognizes `meta`; nothing recognized → tool "none" (or
-// "c2pa" when only a C2PA manifest speaks). Always keeps meta.texts raw in the record,
-// and adds what XMP and C2PA claim (DigitalSourceType, AIGC label, C2PA summary).
+// "c2pa" when only a C2PA manifest speaks). Adds what XMP and C2PA claim
+// (DigitalSourceType, AIGC label, C2PA summary). The caller stores meta.texts as the
+// record's raw metadata (moving them, they can be large).
 Result<Record> read_record(const FileMetadata& meta);
 
 const RawText* find_text(const FileMetadata& meta, std::string_view key);

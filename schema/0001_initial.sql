@@ -40,7 +40,7 @@ CREATE TABLE generations (
   requested_height INTEGER,
   created_at       TEXT,
   details_json     TEXT,  -- the rest of the record (system, performance, extra params, ...)
-  raw_json         TEXT   -- the metadata verbatim: [[container, key, text], ...]
+  raw              BLOB   -- the metadata verbatim, see db/raw_metadata.h (no escaping: fast for big graphs)
 );
 CREATE INDEX generations_seed ON generations(seed);
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "db/fts_text.h"
+#include "db/raw_metadata.h"
 #include "db/query.h"
 #include "tests/test_util.h"
 
@@ -212,6 +213,24 @@ TEST(Query, ParsesTermsExclusionsAndSeed) {
   EXPECT_EQ(q->seed, -5);
   EXPECT_FALSE(parse_search_query("seed:1 seed:2"));
   EXPECT_TRUE(parse_search_query("seed:1 seed:1"));
+}
+
+}  // namespace
+}  // namespace provena
+
+namespace provena {
+namespace {
+
+TEST(RawMetadata, RoundTripsAndSurvivesTruncation) {
+  std::vector<RawText> raw = {{"parameters", std::string("a\0b \"quoted\" 猫", 16), "tEXt"},
+                              {"prompt", std::string(70000, '{'), "comf"},
+                              {"", "", ""}};
+  std::string blob = encode_raw_metadata(raw);
+  EXPECT_EQ(decode_raw_metadata(blob), raw);
+  auto partial = decode_raw_metadata(blob.substr(0, blob.size() - 10));
+  ASSERT_EQ(partial.size(), 1u);  // the entries before the cut
+  EXPECT_EQ(partial[0], raw[0]);
+  EXPECT_TRUE(decode_raw_metadata("garbage").empty());
 }
 
 }  // namespace
