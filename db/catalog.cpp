@@ -17,6 +17,9 @@ namespace provena {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
+// Raw text indexed for files without a recognized prompt: enough for any comment or
+// description, without letting a huge unknown blob bloat the index.
+constexpr size_t kMaxIndexedRawBytes = 16384;
 
 // Columns of the entry query, in order; see load_entry().
 constexpr const char* kEntrySelect =
@@ -59,7 +62,7 @@ std::optional<std::string> details_json(const Record& r) {
   return json;
 }
 
-Entry load_entry(SQLite::Statement& st) {
+Entry load_entry(SQLite::Statement& st, SQLite::Database& db) {
   Entry e;
   e.id = st.getColumn(0).getInt64();
   e.content_hash = hash_from_column(st.getColumn(1));
@@ -88,7 +91,13 @@ Entry load_entry(SQLite::Statement& st) {
     r.requested_height = opt_int(st.getColumn(18));
     r.created_at = opt_text(st.getColumn(19));
     if (const auto& c = st.getColumn(21); !c.isNull())
-      r.raw = decode_raw_metadata(std::string_view(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes())));
+      r.raw = decode_raw_metadata(
+          std::string_view(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes())),
+          [&db](const Hash128& h) {
+            SQLite::Statement q(db, "SELECT text FROM raw_texts WHERE hash = ?");
+            q.bindNoCopy(1, h.bytes.data(), 16);
+            return q.executeStep() ? q.getColumn(0).getString() : std::string();
+          });
   }
   return e;
 }
@@ -114,7 +123,7 @@ struct Catalog::Impl {
   SQLite::Database db;
   int version = 0;
   // Prepared statements for the ingest hot path, created on first use.
-  std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_fts, insert_file,
+  std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_fts, insert_shared_text, insert_file,
       update_file, find_missing_file, relink_file;
 
   void load_files(Entry& e) const {
@@ -134,7 +143,9 @@ struct Catalog::Impl {
             "scheduler, model, model_hash, requested_width, requested_height, created_at, details_json, raw) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert_fts = std::make_unique<SQLite::Statement>(
-        db, "INSERT INTO prompt_fts(rowid, prompt, negative_prompt) VALUES (?, ?, ?)");
+        db, "INSERT INTO prompt_fts(rowid, prompt, negative_prompt, meta) VALUES (?, ?, ?, ?)");
+    insert_shared_text = std::make_unique<SQLite::Statement>(
+        db, "INSERT OR IGNORE INTO raw_texts(hash, text) VALUES (?, ?)");
     insert_file = std::make_unique<SQLite::Statement>(
         db, "INSERT INTO files(path, asset_id, size, mtime_ns) VALUES (?, ?, ?, ?)");
     update_file = std::make_unique<SQLite::Statement>(
@@ -190,11 +201,19 @@ struct Catalog::Impl {
     else st.bindNoCopy(16, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
     st.exec();
     st.reset();
-    if (r.prompt || r.negative_prompt) {
+    for (const auto& [hash, text] : d.shared_texts) {
+      auto& t = *insert_shared_text;
+      t.bindNoCopy(1, hash.bytes.data(), 16);
+      t.bindNoCopy(2, *text);
+      t.exec();
+      t.reset();
+    }
+    if (r.prompt || r.negative_prompt || !d.fts_meta.empty()) {
       auto& f = *insert_fts;
       f.bind(1, static_cast<int64_t>(asset_id));
       f.bindNoCopy(2, d.fts_prompt);
       f.bindNoCopy(3, d.fts_negative);
+      f.bindNoCopy(4, d.fts_meta);
       f.exec();
       f.reset();
     }
@@ -277,9 +296,21 @@ void Catalog::prepare(IngestItem& item) {
   auto& d = item.derived;
   const Record& r = item.record;
   d.details_json = details_json(r);
-  d.raw_metadata = r.raw.empty() ? std::string() : encode_raw_metadata(r.raw);
+  std::vector<SharedText> shared;
+  d.raw_metadata = r.raw.empty() ? std::string() : encode_raw_metadata(r.raw, &shared);
+  d.shared_texts.clear();
+  for (const auto& s : shared) d.shared_texts.emplace_back(s.hash, s.text);
   d.fts_prompt = fts_index_text(r.prompt.value_or(""));
   d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
+  // Metadata no reader understood stays searchable through its raw text (bounded).
+  d.fts_meta.clear();
+  if (!r.prompt && !r.negative_prompt) {
+    for (const auto& t : r.raw) {
+      if (d.fts_meta.size() >= kMaxIndexedRawBytes) break;
+      d.fts_meta += t.key + ' ' + t.text.substr(0, kMaxIndexedRawBytes - d.fts_meta.size()) + '\n';
+    }
+    d.fts_meta = fts_index_text(d.fts_meta);
+  }
   d.ready = true;
 }
 
@@ -361,12 +392,12 @@ Result<std::vector<Entry>> Catalog::search(const std::string& text, const Search
     for (const auto& t : q->terms) {
       std::string p = fts_phrase(t);
       if (p.empty()) continue;
-      match += (match.empty() ? "prompt : " : " AND prompt : ") + p;
+      match += (match.empty() ? "{prompt meta} : " : " AND {prompt meta} : ") + p;
     }
     for (const auto& t : q->excluded) {
       std::string p = fts_phrase(t);
       if (p.empty()) continue;
-      exclude += (exclude.empty() ? "prompt : " : " OR prompt : ") + p;
+      exclude += (exclude.empty() ? "{prompt meta} : " : " OR {prompt meta} : ") + p;
     }
     std::string sql = kEntrySelect;
     std::vector<std::string> where;
@@ -385,7 +416,7 @@ Result<std::vector<Entry>> Catalog::search(const std::string& text, const Search
     if (q->seed) st.bind(idx++, static_cast<int64_t>(*q->seed));
     st.bind(idx, options.limit);
     std::vector<Entry> out;
-    while (st.executeStep()) out.push_back(load_entry(st));
+    while (st.executeStep()) out.push_back(load_entry(st, impl_->db));
     for (auto& e : out) impl_->load_files(e);
     return out;
   });
@@ -396,7 +427,7 @@ Result<std::optional<Entry>> Catalog::get(int64_t asset_id) const {
     SQLite::Statement st(impl_->db, std::string(kEntrySelect) + "WHERE a.id = ?");
     st.bind(1, static_cast<int64_t>(asset_id));
     if (!st.executeStep()) return std::optional<Entry>();
-    Entry e = load_entry(st);
+    Entry e = load_entry(st, impl_->db);
     impl_->load_files(e);
     return std::optional<Entry>(std::move(e));
   });
@@ -424,7 +455,7 @@ Status Catalog::for_each(const std::function<bool(const Entry&)>& fn) const {
   return guarded("exporting", [&]() -> Status {
     SQLite::Statement st(impl_->db, std::string(kEntrySelect) + "ORDER BY a.id");
     while (st.executeStep()) {
-      Entry e = load_entry(st);
+      Entry e = load_entry(st, impl_->db);
       impl_->load_files(e);
       if (!fn(e)) break;
     }

@@ -42,8 +42,9 @@ struct IngestItem {
   struct Derived {
     bool ready = false;
     std::optional<std::string> details_json;
-    std::string raw_metadata;  // encode_raw_metadata(record.raw)
-    std::string fts_prompt, fts_negative;
+    std::string raw_metadata;  // encode_raw_metadata(record.raw), big texts by hash
+    std::vector<std::pair<Hash128, const std::string*>> shared_texts;  // into record.raw
+    std::string fts_prompt, fts_negative, fts_meta;
   } derived;
 };
 

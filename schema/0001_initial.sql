@@ -47,5 +47,14 @@ CREATE INDEX generations_seed ON generations(seed);
 -- Full-text index over prompts. Contentless: it indexes a derived text in which CJK
 -- characters are separated, so `猫咪` is found inside `一只可爱的橘色猫咪` as a phrase
 -- while Latin text keeps unicode61's fast word tokenization (trigram costs ~3x at ingest).
+-- `meta` holds the raw text of files whose metadata no reader recognized, so unknown
+-- metadata stays searchable.
 CREATE VIRTUAL TABLE prompt_fts USING fts5(
-  prompt, negative_prompt, content = '', tokenize = 'unicode61 remove_diacritics 2');
+  prompt, negative_prompt, meta, content = '', tokenize = 'unicode61 remove_diacritics 2');
+
+-- Large raw metadata items (ComfyUI workflows and graphs, 10-60 KiB) are stored once,
+-- keyed by XXH3-128 of their text; generations.raw refers to them by hash.
+CREATE TABLE raw_texts (
+  hash BLOB PRIMARY KEY,
+  text TEXT NOT NULL
+) WITHOUT ROWID;

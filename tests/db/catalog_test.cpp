@@ -221,6 +221,41 @@ TEST(Query, ParsesTermsExclusionsAndSeed) {
 namespace provena {
 namespace {
 
+TEST(Catalog, UnknownMetadataIsSearchableAndBigTextsAreStoredOnce) {
+  TempDir dir;
+  auto c = Catalog::open(dir / "c.sqlite");
+  ASSERT_TRUE(c);
+  IngestItem unknown;
+  unknown.path = "/u.png";
+  unknown.content_hash = xxh3_128("u", 1);
+  unknown.image = ImageInfo{"png", 1, 1, 8, 3};
+  unknown.record.raw = {{"Comment", "rendered by frobnicator 3000", "tEXt"}};
+  std::string workflow = "{\"nodes\": [" + std::string(10000, ' ') + "]}";
+  std::vector<IngestItem> batch{unknown};
+  for (int i = 0; i < 3; ++i) {
+    IngestItem it;
+    it.path = "/w" + std::to_string(i) + ".png";
+    it.content_hash = xxh3_128(it.path.data(), it.path.size());
+    it.image = unknown.image;
+    it.record.tool = "comfyui";
+    it.record.prompt = "graph " + std::to_string(i);
+    it.record.raw = {{"workflow", workflow, "tEXt"}, {"prompt", "{}", "tEXt"}};
+    batch.push_back(it);
+  }
+  ASSERT_TRUE((*c)->ingest(batch));
+  EXPECT_EQ(ids((*c)->search("frobnicator")), (std::vector<int64_t>{1}));
+  EXPECT_EQ(ids((*c)->search("nodes")), (std::vector<int64_t>{}));  // recognized records index their prompts
+  c->reset();
+  SQLite::Database db(dir / "c.sqlite");
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM raw_texts").getInt(), 1);
+  auto again = Catalog::open(dir / "c.sqlite");
+  auto e = (*again)->get(3);
+  ASSERT_TRUE(e && *e);
+  ASSERT_EQ((*e)->record.raw.size(), 2u);
+  EXPECT_EQ((*e)->record.raw[0].text, workflow);  // resolved from raw_texts
+  EXPECT_EQ((*e)->record.raw[1].text, "{}");
+}
+
 TEST(RawMetadata, RoundTripsAndSurvivesTruncation) {
   std::vector<RawText> raw = {{"parameters", std::string("a\0b \"quoted\" 猫", 16), "tEXt"},
                               {"prompt", std::string(70000, '{'), "comf"},
