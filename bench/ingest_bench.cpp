@@ -350,6 +350,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(first->scanned), static_cast<long long>(first->stored.new_assets),
               static_cast<long long>(first->stored.duplicates), static_cast<long long>(first->stored.updated),
               static_cast<long long>(first->unchanged), first->failures.size());
+  std::printf("    storing thread: waited for readers %.3f s, stored %.3f s, final checkpoint %.3f s\n",
+              first->wait_seconds, first->store_seconds, first->checkpoint_seconds);
   fig.import_cores = print_cpu(cpu, fig.import_s);
   print_failures(first->failures);
 

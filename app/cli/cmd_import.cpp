@@ -65,6 +65,8 @@ int cmd_import(const std::vector<std::string>& argv) {
     j["failed"] = r.failures.size();
     if (pixels) j["pixel_hashed"] = pixels->hashed;
     j["seconds"] = r.seconds;
+    j["store_seconds"] = r.store_seconds;
+    j["checkpoint_seconds"] = r.checkpoint_seconds;
     j["failures"] = nlohmann::ordered_json::array();
     for (const auto& f : r.failures)
       j["failures"].push_back({{"path", f.path}, {"category", f.category}, {"error", f.message}});

@@ -19,6 +19,10 @@
 namespace provena {
 namespace {
 
+// File data per chunk: a chunk of 4096 files of 400 KiB would be 1.6 GiB and leave the
+// pipeline with nothing to overlap on a 10k-file folder.
+constexpr size_t kMaxChunkBytes = size_t(64) << 20;
+
 int thread_count(int requested) {
   if (requested > 0) return requested;
   unsigned n = std::thread::hardware_concurrency();
@@ -161,22 +165,40 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     if (!st) return st.error();
   }
 
-  // Pipeline: readers parse chunk k+1 while this thread stores chunk k.
+  // Pipeline: readers parse chunk k+1 while this thread stores chunk k. A chunk ends at
+  // batch_size files or kMaxChunkBytes of file data, so folders of large files still
+  // form enough chunks to overlap reading with storing.
   const bool bulk = work.size() > options.batch_size;
   if (bulk) (void)catalog.set_bulk_mode(true);
   const int threads = thread_count(options.threads);
   const size_t batch = std::max<size_t>(1, options.batch_size);
+  std::vector<size_t> bounds{0};
+  for (size_t i = 0, bytes = 0; i < work.size(); ++i) {
+    bytes += static_cast<size_t>(work[i].file.size);
+    if (i + 1 - bounds.back() >= batch || bytes >= kMaxChunkBytes) {
+      bounds.push_back(i + 1);
+      bytes = 0;
+    }
+  }
+  if (bounds.back() != work.size()) bounds.push_back(work.size());
   ImportProgress progress{0, static_cast<int64_t>(work.size())};
   std::future<ParsedChunk> next;
-  auto launch = [&](size_t begin) {
-    size_t end = std::min(work.size(), begin + batch);
+  auto launch = [&](size_t k) {
+    size_t begin = bounds[k], end = bounds[k + 1];
     return std::async(std::launch::async, [&work, begin, end, threads] { return parse_chunk(work, begin, end, threads); });
   };
-  if (!work.empty()) next = launch(0);
-  for (size_t begin = 0; begin < work.size(); begin += batch) {
+  const size_t chunks = bounds.size() - 1;
+  if (chunks > 0) next = launch(0);
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  for (size_t k = 0; k < chunks; ++k) {
+    auto t0 = Clock::now();
     ParsedChunk chunk = next.get();
-    if (begin + batch < work.size()) next = launch(begin + batch);
+    report.wait_seconds += since(t0);
+    if (k + 1 < chunks) next = launch(k + 1);
+    auto t1 = Clock::now();
     auto counts = catalog.ingest(chunk.items);
+    report.store_seconds += since(t1);
     if (!counts) {
       if (next.valid()) next.wait();
       if (bulk) (void)catalog.set_bulk_mode(false);
@@ -184,11 +206,13 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     }
     report.stored += *counts;
     for (auto& f : chunk.failures) report.failures.push_back(std::move(f));
-    progress.done = static_cast<int64_t>(std::min(work.size(), begin + batch));
+    progress.done = static_cast<int64_t>(bounds[k + 1]);
     if (options.on_progress) options.on_progress(progress);
   }
   if (bulk) {
+    auto t = Clock::now();
     auto st = catalog.set_bulk_mode(false);  // the final checkpoint, timed as part of the import
+    report.checkpoint_seconds = since(t);
     if (!st) return st.error();
   }
   report.missing = static_cast<int64_t>(gone.size()) - report.stored.moved;

@@ -37,6 +37,9 @@ struct ImportReport {
   int64_t missing = 0;    // catalogued files under the scanned folders that are gone
   std::vector<ImportFailure> failures;
   double seconds = 0;
+  // Where the time went on the storing thread: waiting for readers, storing batches,
+  // and the final checkpoint of a bulk import. (The readers run meanwhile.)
+  double wait_seconds = 0, store_seconds = 0, checkpoint_seconds = 0;
 };
 
 // `paths` may name folders (searched recursively for images) and files (taken whatever
