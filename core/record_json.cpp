@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
+
 #include "core/json_shape.h"
 #include "core/json_writer.h"
 #include "core/limits.h"
@@ -11,11 +15,32 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// A JSON value as T, refusing what does not fit: nlohmann's get<int>() on a float or an
+// out-of-range integer is undefined behaviour (found by fuzzing: "height": 2.2e20).
+template <typename T>
+T checked(const ojson& v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (v.is_number_integer()) {
+      int64_t n = v.get<int64_t>();
+      if (n >= std::numeric_limits<T>::min() && n <= std::numeric_limits<T>::max()) return static_cast<T>(n);
+    } else if (v.is_number_unsigned()) {
+      uint64_t n = v.get<uint64_t>();
+      if (n <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(n);
+    }
+    throw std::out_of_range("expected an integer that fits, got " + v.dump());
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!v.is_number()) throw std::invalid_argument("expected a number, got " + v.dump());
+    return v.get<T>();
+  } else {
+    return v.get<T>();
+  }
+}
+
 template <typename T>
 void get(const ojson& j, const char* key, std::optional<T>& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
-  out = it->template get<T>();
+  out = checked<T>(*it);
 }
 
 ojson c2pa_to_json(const C2paClaim& claim) {
@@ -136,7 +161,9 @@ Result<Record> record_from_json(std::string_view text) {
   try {
     if (!j.is_object() || j.value("format", "") != "provena")
       return make_error("not a Provena record (missing \"format\": \"provena\")");
-    int version = j.value("version", 0);
+    std::optional<int> version_field;
+    get(j, "version", version_field);
+    int version = version_field.value_or(0);
     if (version < 1) return make_error("Provena record has no valid version");
     if (version > kRecordFormatVersion)
       return make_error("Provena record version " + std::to_string(version) + " is newer than this build reads (" +

@@ -141,6 +141,13 @@ TEST(RecordJson, RefusesNewerVersionsAndDeepNesting) {
   ASSERT_FALSE(d);
   EXPECT_NE(d.error().message.find("deep"), std::string::npos) << d.error().message;
   EXPECT_FALSE(record_from_json(R"({"format":"provena","version":1,"generation":{"seed":"abc"}})"));
+  // Numbers that do not fit their field are refused, not converted (found by fuzzing).
+  EXPECT_FALSE(record_from_json(R"({"format":"provena","version":1,"generation":{"height":222222222222222222222}})"));
+  EXPECT_FALSE(record_from_json(R"({"format":"provena","version":1,"generation":{"steps":4294967296}})"));
+  EXPECT_FALSE(record_from_json(R"({"format":"provena","version":1e300})"));
+  auto big_seed = record_from_json(R"({"format":"provena","version":1,"generation":{"seed":9223372036854775807}})");
+  ASSERT_TRUE(big_seed);
+  EXPECT_EQ(big_seed->seed, INT64_MAX);
 }
 
 TEST(RecordJson, AbsentValuesStayAbsent) {
