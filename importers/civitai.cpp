@@ -43,11 +43,11 @@ Result<Record> read_civitai(const FileMetadata& meta) {
     if (auto v = json_string(request, "prompt")) r.prompt = v;
     if (auto v = json_string(request, "negativePrompt")) r.negative_prompt = v;
     if (auto v = json_int(request, "seed")) r.seed = v;
-    if (auto v = json_int(request, "steps")) r.steps = static_cast<int>(*v);
+    if (auto v = json_int32(request, "steps")) r.steps = v;
     if (auto v = json_number(request, "cfgScale")) r.cfg_scale = v;
     if (auto v = json_string(request, "sampler")) r.sampler = v;
-    if (auto v = json_int(request, "width")) r.requested_width = static_cast<int>(*v);
-    if (auto v = json_int(request, "height")) r.requested_height = static_cast<int>(*v);
+    if (auto v = json_int32(request, "width")) r.requested_width = v;
+    if (auto v = json_int32(request, "height")) r.requested_height = v;
     if (auto v = json_string(request, "baseModel")) r.extra.emplace_back("Base model", *v);
   }
   r.tool = "civitai";

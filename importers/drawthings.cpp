@@ -34,7 +34,7 @@ Result<Record> read_drawthings(const FileMetadata& meta) {
   r.prompt = json_string(*j, "c");
   r.negative_prompt = json_string(*j, "uc");
   r.seed = json_int(*j, "seed");
-  if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "scale");
   r.sampler = json_string(*j, "sampler");
   r.model = json_string(*j, "model");

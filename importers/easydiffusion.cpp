@@ -39,12 +39,12 @@ Record from_lookup(const Keys& k, const std::function<std::optional<std::string>
   r.negative_prompt = get(k.negative);
   auto as_json = [&](const char* key) { auto v = get(key); return v ? nlohmann::json(*v) : nlohmann::json(); };
   r.seed = json_to_int(as_json(k.seed));
-  if (auto s = json_to_int(as_json(k.steps))) r.steps = static_cast<int>(*s);
+  if (auto s = json_to_int32(as_json(k.steps))) r.steps = s;
   r.cfg_scale = json_to_number(as_json(k.cfg));
   r.sampler = get(k.sampler);
   r.model = get(k.model);
-  if (auto w = json_to_int(as_json(k.width))) r.requested_width = static_cast<int>(*w);
-  if (auto h = json_to_int(as_json(k.height))) r.requested_height = static_cast<int>(*h);
+  if (auto w = json_to_int32(as_json(k.width))) r.requested_width = w;
+  if (auto h = json_to_int32(as_json(k.height))) r.requested_height = h;
   return r;
 }
 

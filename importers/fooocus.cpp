@@ -54,19 +54,19 @@ Result<Record> read_fooocus(const FileMetadata& meta) {
     r.prompt = json_string(*j, "Prompt");
     r.negative_prompt = json_string(*j, "Negative");
     r.seed = json_int(*j, "seed");
-    if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+    if (auto s = json_int32(*j, "steps")) r.steps = s;
     r.cfg_scale = json_number(*j, "cfg");
     r.sampler = json_string(*j, "sampler_name");
     r.scheduler = json_string(*j, "scheduler");
     r.model = json_string(*j, "base_model_name");
-    if (auto w = json_int(*j, "width")) r.requested_width = static_cast<int>(*w);
-    if (auto h = json_int(*j, "height")) r.requested_height = static_cast<int>(*h);
+    if (auto w = json_int32(*j, "width")) r.requested_width = w;
+    if (auto h = json_int32(*j, "height")) r.requested_height = h;
     return r;
   }
   r.prompt = json_string(*j, "prompt");
   r.negative_prompt = json_string(*j, "negative_prompt");
   r.seed = json_int(*j, "seed");
-  if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "guidance_scale");
   r.sampler = json_string(*j, "sampler");
   r.scheduler = json_string(*j, "scheduler");

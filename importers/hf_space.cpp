@@ -22,7 +22,7 @@ Result<Record> read_hf_space(const FileMetadata& meta) {
   r.prompt = json_string(*j, "prompt");
   r.negative_prompt = json_string(*j, "negative_prompt");
   r.seed = json_int(*j, "seed");
-  if (auto s = json_int(*j, "num_inference_steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "num_inference_steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "guidance_scale");
   r.sampler = json_string(*j, "sampler");
   r.model = json_string(*j, "Model");

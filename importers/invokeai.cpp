@@ -29,7 +29,7 @@ Result<Record> read_v3(const std::string& text) {
   r.prompt = json_string(*j, "positive_prompt");
   r.negative_prompt = json_string(*j, "negative_prompt");
   r.seed = json_int(*j, "seed");
-  if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "cfg_scale");
   r.sampler = json_string(*j, "scheduler");  // InvokeAI's "scheduler" names the sampler (euler_a, dpmpp_2m, ...)
   if (auto it = j->find("model"); it != j->end() && it->is_object()) {
@@ -38,8 +38,8 @@ Result<Record> read_v3(const std::string& text) {
     r.model_hash = json_string(*it, "hash");
   }
   if (!r.model) r.model = json_string(*j, "model_name");
-  if (auto w = json_int(*j, "width")) r.requested_width = static_cast<int>(*w);
-  if (auto h = json_int(*j, "height")) r.requested_height = static_cast<int>(*h);
+  if (auto w = json_int32(*j, "width")) r.requested_width = w;
+  if (auto h = json_int32(*j, "height")) r.requested_height = h;
   if (auto v = json_string(*j, "app_version")) r.extra.emplace_back("Version", *v);
   return r;
 }
@@ -59,11 +59,11 @@ Result<Record> read_v2(const std::string& text) {
       if (auto t = json_string(p[0], "prompt")) split_bracketed_negative(*t, r);
     }
     r.seed = json_int(img, "seed");
-    if (auto s = json_int(img, "steps")) r.steps = static_cast<int>(*s);
+    if (auto s = json_int32(img, "steps")) r.steps = s;
     r.cfg_scale = json_number(img, "cfg_scale");
     r.sampler = json_string(img, "sampler");
-    if (auto w = json_int(img, "width")) r.requested_width = static_cast<int>(*w);
-    if (auto h = json_int(img, "height")) r.requested_height = static_cast<int>(*h);
+    if (auto w = json_int32(img, "width")) r.requested_width = w;
+    if (auto h = json_int32(img, "height")) r.requested_height = h;
   }
   return r;
 }
@@ -88,10 +88,10 @@ Record read_dream(const std::string& text) {
     std::string value = rest.substr(v, end == std::string::npos ? std::string::npos : end - v);
     nlohmann::json jv = value;
     switch (flag) {
-      case 's': if (auto n = json_to_int(jv)) r.steps = static_cast<int>(*n); break;
+      case 's': if (auto n = json_to_int32(jv)) r.steps = n; break;
       case 'S': r.seed = json_to_int(jv); break;
-      case 'W': if (auto n = json_to_int(jv)) r.requested_width = static_cast<int>(*n); break;
-      case 'H': if (auto n = json_to_int(jv)) r.requested_height = static_cast<int>(*n); break;
+      case 'W': if (auto n = json_to_int32(jv)) r.requested_width = n; break;
+      case 'H': if (auto n = json_to_int32(jv)) r.requested_height = n; break;
       case 'C': r.cfg_scale = json_to_number(jv); break;
       case 'A': r.sampler = value; break;
       default: break;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include "core/json_shape.h"
@@ -40,6 +41,18 @@ std::optional<int64_t> json_to_int(const nlohmann::json& v) {
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return out;
   }
   return std::nullopt;
+}
+
+std::optional<int> json_to_int32(const nlohmann::json& v) {
+  auto n = json_to_int(v);
+  if (!n || *n < INT32_MIN || *n > INT32_MAX) return std::nullopt;
+  return static_cast<int>(*n);
+}
+
+std::optional<int> json_int32(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  return it == j.end() ? std::nullopt : json_to_int32(*it);
 }
 
 std::optional<double> json_to_number(const nlohmann::json& v) {

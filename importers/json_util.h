@@ -23,6 +23,9 @@ std::optional<std::string> json_string(const nlohmann::json& j, const char* key)
 std::optional<int64_t> json_int(const nlohmann::json& j, const char* key);
 std::optional<double> json_number(const nlohmann::json& j, const char* key);
 std::optional<int64_t> json_to_int(const nlohmann::json& v);
+// The same for int fields (steps, sizes): values outside int's range are absent.
+std::optional<int> json_int32(const nlohmann::json& j, const char* key);
+std::optional<int> json_to_int32(const nlohmann::json& v);
 std::optional<double> json_to_number(const nlohmann::json& v);
 
 }  // namespace provena

@@ -60,12 +60,12 @@ Result<Record> read_novelai(const FileMetadata& meta) {
     r.prompt = json_string(*j, "prompt");
     r.negative_prompt = json_string(*j, "uc");
     r.seed = json_int(*j, "seed");
-    if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+    if (auto s = json_int32(*j, "steps")) r.steps = s;
     r.cfg_scale = json_number(*j, "scale");
     r.sampler = json_string(*j, "sampler");
     r.scheduler = json_string(*j, "noise_schedule");
-    if (auto w = json_int(*j, "width")) r.requested_width = static_cast<int>(*w);
-    if (auto h = json_int(*j, "height")) r.requested_height = static_cast<int>(*h);
+    if (auto w = json_int32(*j, "width")) r.requested_width = w;
+    if (auto h = json_int32(*j, "height")) r.requested_height = h;
   }
   if (!r.prompt) {
     if (const std::string* d = text_of(meta, "Description")) r.prompt = *d;

@@ -17,10 +17,10 @@ Result<Record> read_json_sidecar(std::string_view json) {
   r.prompt = json_string(*g, "prompt");
   r.negative_prompt = json_string(*g, "negative_prompt");
   r.seed = json_int(*g, "seed");
-  if (auto v = json_int(*g, "num_inference_steps")) r.steps = static_cast<int>(*v);
+  if (auto v = json_int32(*g, "num_inference_steps")) r.steps = v;
   r.cfg_scale = json_number(*g, "cfg_scale");
-  if (auto v = json_int(*g, "width")) r.requested_width = static_cast<int>(*v);
-  if (auto v = json_int(*g, "height")) r.requested_height = static_cast<int>(*v);
+  if (auto v = json_int32(*g, "width")) r.requested_width = v;
+  if (auto v = json_int32(*g, "height")) r.requested_height = v;
   r.sampler = json_string(*g, "sampler");
   r.scheduler = json_string(*g, "scheduler");
   if (auto m = j->find("model"); m != j->end()) {

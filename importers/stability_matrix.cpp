@@ -21,13 +21,13 @@ Result<Record> read_stability_matrix(const FileMetadata& meta) {
   r.prompt = json_string(*j, "PositivePrompt");
   r.negative_prompt = json_string(*j, "NegativePrompt");
   r.seed = json_int(*j, "Seed");
-  if (auto s = json_int(*j, "Steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "Steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "CfgScale");
   r.sampler = json_string(*j, "Sampler");
   r.model = json_string(*j, "ModelName");
   r.model_hash = json_string(*j, "ModelHash");
-  if (auto w = json_int(*j, "Width")) r.requested_width = static_cast<int>(*w);
-  if (auto h = json_int(*j, "Height")) r.requested_height = static_cast<int>(*h);
+  if (auto w = json_int32(*j, "Width")) r.requested_width = w;
+  if (auto h = json_int32(*j, "Height")) r.requested_height = h;
   if (const std::string* graph = text_of(meta, "prompt"); graph && looks_like_json_object(*graph)) {
     if (auto g = read_comfyui_prompt_graph(*graph); g && g->sampler) {
       if (r.sampler) r.extra.emplace_back("Sampler (record)", *r.sampler);

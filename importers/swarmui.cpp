@@ -28,13 +28,13 @@ Result<Record> read_swarmui(const FileMetadata& meta) {
   r.prompt = json_string(p, "prompt");
   r.negative_prompt = json_string(p, "negativeprompt");
   r.seed = json_int(p, "seed");
-  if (auto s = json_int(p, "steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(p, "steps")) r.steps = s;
   r.cfg_scale = json_number(p, "cfgscale");
   r.sampler = json_string(p, "sampler");
   r.scheduler = json_string(p, "scheduler");
   r.model = json_string(p, "model");
-  if (auto w = json_int(p, "width")) r.requested_width = static_cast<int>(*w);
-  if (auto h = json_int(p, "height")) r.requested_height = static_cast<int>(*h);
+  if (auto w = json_int32(p, "width")) r.requested_width = w;
+  if (auto h = json_int32(p, "height")) r.requested_height = h;
   if (auto v = json_string(p, "swarm_version")) r.extra.emplace_back("Version", *v);
   return r;
 }

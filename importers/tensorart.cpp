@@ -20,7 +20,7 @@ Result<Record> read_tensorart(const FileMetadata& meta) {
   r.prompt = json_string(*j, "prompt");
   r.negative_prompt = json_string(*j, "negativePrompt");
   r.seed = json_int(*j, "seed");
-  if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "cfgScale");
   r.sampler = json_string(*j, "ksamplerName");
   r.scheduler = json_string(*j, "schedule");
@@ -28,8 +28,8 @@ Result<Record> read_tensorart(const FileMetadata& meta) {
     r.model = json_string(*it, "modelFileName");
     r.model_hash = json_string(*it, "hash");
   }
-  if (auto w = json_int(*j, "width")) r.requested_width = static_cast<int>(*w);
-  if (auto h = json_int(*j, "height")) r.requested_height = static_cast<int>(*h);
+  if (auto w = json_int32(*j, "width")) r.requested_width = w;
+  if (auto h = json_int32(*j, "height")) r.requested_height = h;
   if (r.seed && *r.seed < 0) r.seed.reset();  // -1 = "random", not the seed used
   if (!r.seed || !r.model) {
     if (const std::string* graph = text_of(meta, "prompt"); graph && looks_like_json_object(*graph)) {

@@ -18,11 +18,11 @@ Result<Record> read_zimage(const FileMetadata& meta) {
   r.prompt = json_string(*j, "prompt");
   r.negative_prompt = json_string(*j, "negative_prompt");
   r.seed = json_int(*j, "seed");
-  if (auto s = json_int(*j, "steps")) r.steps = static_cast<int>(*s);
+  if (auto s = json_int32(*j, "steps")) r.steps = s;
   r.cfg_scale = json_number(*j, "guidance_scale");
   r.model = json_string(*j, "model");
-  if (auto w = json_int(*j, "width")) r.requested_width = static_cast<int>(*w);
-  if (auto h = json_int(*j, "height")) r.requested_height = static_cast<int>(*h);
+  if (auto w = json_int32(*j, "width")) r.requested_width = w;
+  if (auto h = json_int32(*j, "height")) r.requested_height = h;
   if (auto q = json_string(*j, "quantization")) r.extra.emplace_back("Quantization", *q);
   if (auto t = json_string(*j, "generated_at")) r.created_at = *t;
   return r;
