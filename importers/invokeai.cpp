@@ -25,6 +25,7 @@ void split_bracketed_negative(const std::string& text, Record& r) {
 Result<Record> read_v3(const std::string& text) {
   auto j = parse_json_bounded(text);
   if (!j) return j.error();
+  if (!j->is_object()) return make_error("invokeai_metadata is not a JSON object");
   Record r;
   r.prompt = json_string(*j, "positive_prompt");
   r.negative_prompt = json_string(*j, "negative_prompt");
@@ -47,11 +48,13 @@ Result<Record> read_v3(const std::string& text) {
 Result<Record> read_v2(const std::string& text) {
   auto j = parse_json_bounded(text);
   if (!j) return j.error();
+  if (!j->is_object()) return make_error("sd-metadata is not a JSON object");
   Record r;
   r.model = json_string(*j, "model_weights");
   r.model_hash = json_string(*j, "model_hash");
-  const auto& img = (*j)["image"];
-  if (img.is_object()) {
+  auto img_it = j->find("image");
+  if (img_it != j->end() && img_it->is_object()) {
+    const auto& img = *img_it;
     const auto& p = img.contains("prompt") ? img["prompt"] : nlohmann::json();
     if (p.is_string()) {
       split_bracketed_negative(p.get<std::string>(), r);

@@ -71,7 +71,14 @@ Result<Record> read_record(const FileMetadata& meta) {
   bool found = false;
   for (const auto& reader : metadata_readers()) {
     if (!reader.detect(meta)) continue;
-    auto r = reader.read(meta);
+    // Readers return errors as values; this catch is the safety net that keeps a reader
+    // bug (an unexpected JSON shape) a per-file error instead of a crash.
+    Result<Record> r = make_error("reader failed");
+    try {
+      r = reader.read(meta);
+    } catch (const std::exception& e) {
+      r = make_error(std::string("unexpected data (") + e.what() + ")");
+    }
     if (!r) return make_error(std::string(reader.tool) + " metadata: " + r.error().message);
     record = std::move(r.value());
     if (record.tool.empty() || record.tool == "none") record.tool = reader.tool;

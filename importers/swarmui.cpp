@@ -21,8 +21,9 @@ bool detect_swarmui(const FileMetadata& meta) { return swarm_json(meta) != nullp
 Result<Record> read_swarmui(const FileMetadata& meta) {
   auto j = parse_json_bounded(*swarm_json(meta));
   if (!j) return j.error();
-  const auto& p = (*j)["sui_image_params"];
-  if (!p.is_object()) return make_error("sui_image_params is not an object");
+  auto it = j->is_object() ? j->find("sui_image_params") : j->end();
+  if (it == j->end() || !it->is_object()) return make_error("sui_image_params is not an object");
+  const auto& p = *it;
   Record r;
   r.tool = "swarmui";
   r.prompt = json_string(p, "prompt");

@@ -76,3 +76,22 @@ TEST(Sniffer, NonImagesAreRefusedByContent) {
 
 }  // namespace
 }  // namespace provena
+
+namespace provena {
+namespace {
+
+// Found by fuzzing: JSON of the wrong shape where a reader expects an object.
+TEST(Sniffer, WrongJsonShapesAreErrorsNotCrashes) {
+  for (const auto& [key, text] : std::vector<std::pair<std::string, std::string>>{
+           {"sd-metadata", "[1]"}, {"invokeai_metadata", "[]"}, {"invokeai_metadata", "\"str\""},
+           {"parameters", R"({"sui_image_params": [1]})"}, {"parameters-json", "[1]"}, {"generation_data", "[{}]"},
+           {"zimage_params", "[null]"}}) {
+    auto bytes = encode_png(testing::make_image(2, 2, 1), {{key, text}});
+    ASSERT_TRUE(bytes);
+    auto r = read_image_metadata(*bytes);  // must return, error or record, never throw
+    if (r) EXPECT_FALSE(r->record.prompt) << key << ": " << text;
+  }
+}
+
+}  // namespace
+}  // namespace provena
