@@ -221,6 +221,12 @@ Result<Image> decode_png(std::string_view bytes, int max_rows, bool* has_alpha) 
     ReadCursor cur{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 0};
     png_set_read_fn(png, &cur, read_from_memory);
     png_set_user_limits(png, limits::kMaxDecodeDimension, limits::kMaxDecodeDimension);
+    // Decoding needs no metadata: text chunks are skipped unread (libpng would otherwise
+    // allocate whatever length a chunk claims; found by fuzzing with a 2 GiB tEXt), and
+    // any other ancillary chunk is bounded.
+    static const png_byte kSkipped[] = "tEXt\0zTXt\0iTXt\0iCCP\0eXIf\0";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, kSkipped, 5);
+    png_set_chunk_malloc_max(png, limits::kMaxInflatedTextBytes);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
     if (size_t(w) * h > limits::kMaxDecodePixels) throw PngFailure("image too large to decode");
