@@ -87,6 +87,10 @@ std::vector<std::pair<std::string, std::string>> parse_infotext_params(std::stri
   std::vector<std::pair<std::string, std::string>> out;
   size_t i = 0;
   const size_t n = line.size();
+  // A failed scan for a closing quote or bracket ran to the end of the line; later ones
+  // would too (for quotes exactly, for brackets nearly), so they are not tried again.
+  // Without this, many unclosed openers make the parse quadratic (found by fuzzing).
+  bool quotes_close = true, brackets_close = true;
   while (i < n) {
     while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == ',')) ++i;
     if (i >= n) break;
@@ -105,11 +109,14 @@ std::vector<std::pair<std::string, std::string>> parse_infotext_params(std::stri
     while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
     std::string value;
     size_t len = 0;
-    if (i < n && line[i] == '"' && (len = quoted_length(line.substr(i)))) {
+    if (i < n && line[i] == '"' && quotes_close && (len = quoted_length(line.substr(i)))) {
       value = unquote(line.substr(i, len));
-    } else if (i < n && (line[i] == '{' || line[i] == '[') && (len = bracket_length(line.substr(i)))) {
+    } else if (i < n && (line[i] == '{' || line[i] == '[') && brackets_close &&
+               (len = bracket_length(line.substr(i)))) {
       value = std::string(line.substr(i, len));  // unquoted JSON, kept verbatim
     } else {
+      if (i < n && line[i] == '"') quotes_close = false;
+      if (i < n && (line[i] == '{' || line[i] == '[')) brackets_close = false;
       size_t end = line.find(',', i);
       if (end == std::string_view::npos) end = n;
       len = end - i;

@@ -42,6 +42,9 @@ using json = nlohmann::json;
 // inputs -> widget). 512 leaves ample room for custom nodes that store structured values,
 // while keeping any recursive consumer of the parsed tree far from the end of the stack.
 constexpr int kMaxJsonDepth = 512;
+// Longest prompt text assembled from string-concatenation nodes. Real prompts are a few
+// KiB; diamonds of concat nodes could otherwise grow the text exponentially (fuzzing).
+constexpr size_t kMaxResolvedTextBytes = size_t(1) << 20;
 // Every JSON value costs ~16 bytes plus its payload once parsed. Large real workflows
 // (a few MiB) hold well under a million values; two million caps the parsed tree at a
 // few tens of MiB however the text is shaped (a 32 MiB "[0,0,0,...]" would be 16 million).
@@ -687,6 +690,8 @@ std::optional<std::string> Graph::resolve_text(const json& v, std::string_view o
       if (!first) joined += delimiter;
       joined += *part;
       first = false;
+      // Concat nodes feeding each other in diamonds double the text at every level.
+      if (joined.size() > kMaxResolvedTextBytes) return std::nullopt;
     }
     if (!first) return joined;
     return std::nullopt;
@@ -1022,13 +1027,17 @@ std::string strip_prompt_comments(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
+  // Once a "/*" finds no "*/", none later can: stop searching (else repeated unterminated
+  // openers make this quadratic; found by fuzzing).
+  bool closer_left = true;
   while (i < text.size()) {
-    if (text.compare(i, 2, "/*") == 0) {
+    if (closer_left && text.compare(i, 2, "/*") == 0) {
       size_t end = text.find("*/", i + 2);
       if (end != std::string_view::npos) {
         i = end + 2;
         continue;
       }
+      closer_left = false;
     } else if (text.compare(i, 2, "//") == 0) {
       while (i < text.size() && text[i] != '\n' && text[i] != '\r' &&
              text.compare(i, 3, "\xE2\x80\xA8") != 0 && text.compare(i, 3, "\xE2\x80\xA9") != 0) {
