@@ -287,6 +287,11 @@ class Graph {
   bool is_output(int n) const;
   bool is_switch(int n) const;
   std::vector<const json*> switch_branches(int n) const;
+  // The branch a switch passes on (its first candidate), or null.
+  const json* first_switch_branch(int n) const {
+    auto branches = switch_branches(n);
+    return branches.empty() ? nullptr : branches.front();
+  }
 
   std::vector<int> nearest_samplers() const;
   int upstream_samplers(int s) const;
@@ -584,8 +589,7 @@ const json* Graph::follow(const json* v, std::initializer_list<std::string_view>
     if (!l) return v;
     const json* next = nullptr;
     if (is_switch(l->node)) {
-      auto branches = switch_branches(l->node);
-      if (!branches.empty()) next = branches.front();
+      next = first_switch_branch(l->node);
     } else {
       for (std::string_view k : keys) {
         if ((next = input(l->node, k))) break;
@@ -610,8 +614,7 @@ const json* Graph::lookup(const json* v, std::initializer_list<std::string_view>
     }
     const json* next = nullptr;
     if (is_switch(l->node)) {
-      auto branches = switch_branches(l->node);
-      if (!branches.empty()) next = branches.front();
+      next = first_switch_branch(l->node);
     } else {
       next = input(l->node, via);
     }
@@ -631,8 +634,7 @@ const json* Graph::follow_value(const json* v, std::string_view own,
     if (!l) return v;
     const json* next = nullptr;
     if (is_switch(l->node)) {
-      auto branches = switch_branches(l->node);
-      if (!branches.empty()) next = branches.front();
+      next = first_switch_branch(l->node);
     } else {
       next = input(l->node, own);
       for (size_t i = 0; !next && i < N; ++i) next = input(l->node, generic[i]);
