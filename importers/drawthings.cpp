@@ -1,7 +1,5 @@
 // Draw Things: XMP with xmp:CreatorTool "Draw Things"; exif:UserComment (an rdf:Alt)
 // holds JSON: c = prompt, uc = negative, seed, steps, scale, sampler, model, size "WxH".
-#include <cstdio>
-
 #include "core/xmp.h"
 #include "importers/json_util.h"
 #include "importers/sniffer.h"
@@ -40,7 +38,7 @@ Result<Record> read_drawthings(const FileMetadata& meta) {
   r.model = json_string(*j, "model");
   if (auto size = json_string(*j, "size")) {
     int w = 0, h = 0;
-    if (std::sscanf(size->c_str(), "%dx%d", &w, &h) == 2) {
+    if (parse_size_pair(*size, w, h)) {
       r.requested_width = w;
       r.requested_height = h;
     }

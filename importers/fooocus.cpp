@@ -23,7 +23,7 @@ bool is_fooocus_software(const FileMetadata& meta) {
 // "(768, 1280)" → width, height.
 void parse_resolution(const std::string& s, Record& r) {
   int w = 0, h = 0;
-  if (std::sscanf(s.c_str(), " ( %d , %d )", &w, &h) == 2 || std::sscanf(s.c_str(), "%d x %d", &w, &h) == 2) {
+  if (parse_size_pair(s, w, h)) {
     r.requested_width = w;
     r.requested_height = h;
   }

@@ -1,8 +1,6 @@
 // Hugging Face spaces (the popular SDXL/Animagine demo apps): `parameters` as a flat JSON
 // object with "prompt", "negative_prompt", "resolution" ("1024 x 1024"), "guidance_scale",
 // "num_inference_steps", "seed", "sampler", "Model", "Model hash".
-#include <cstdio>
-
 #include "importers/json_util.h"
 #include "importers/sniffer.h"
 
@@ -29,7 +27,7 @@ Result<Record> read_hf_space(const FileMetadata& meta) {
   r.model_hash = json_string(*j, "Model hash");
   if (auto res = json_string(*j, "resolution")) {
     int w = 0, h = 0;
-    if (std::sscanf(res->c_str(), "%d x %d", &w, &h) == 2) {
+    if (parse_size_pair(*res, w, h)) {
       r.requested_width = w;
       r.requested_height = h;
     }

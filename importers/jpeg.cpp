@@ -29,6 +29,7 @@ Result<FileMetadata> read_jpeg(std::string_view bytes) {
   meta.image.format = "jpeg";
   size_t pos = 2;
   bool saw_frame = false;
+  uint16_t c2pa_instance = 0;
   while (pos + 4 <= n) {
     if (d[pos] != 0xFF) return make_error("JPEG marker expected at offset " + std::to_string(pos));
     uint8_t marker = d[pos + 1];
@@ -68,13 +69,18 @@ Result<FileMetadata> read_jpeg(std::string_view bytes) {
       // APP11 JUMBF: "JP" En(2) Z(4), then box data. The first segment of a box carries its
       // LBox/TBox; continuations repeat them (8 more bytes to skip). Microsoft Designer
       // writes En=0xF400, Z=0, so neither is required to be 1.
+      // Continuations of the C2PA box carry its box instance number (En); other JUMBF
+      // boxes in APP11 are left alone.
       std::string_view box = payload.substr(8);
-      bool is_c2pa = meta.c2pa.empty() ? (seg_len >= 28 && std::memcmp(seg + 24, "c2pa", 4) == 0) : true;
-      if (is_c2pa) {
-        if (meta.c2pa.empty()) meta.c2pa.assign(box);
-        else meta.c2pa.append(box.substr(8));
-        if (meta.c2pa.size() > kMaxJumbfBytes) return make_error("JPEG APP11 C2PA data exceeds the limit");
+      const uint16_t instance = be16(seg + 2);
+      bool starts_c2pa = meta.c2pa.empty() && seg_len >= 28 && std::memcmp(seg + 24, "c2pa", 4) == 0;
+      if (starts_c2pa) {
+        meta.c2pa.assign(box);
+        c2pa_instance = instance;
+      } else if (!meta.c2pa.empty() && instance == c2pa_instance) {
+        meta.c2pa.append(box.substr(8));
       }
+      if (meta.c2pa.size() > kMaxJumbfBytes) return make_error("JPEG APP11 C2PA data exceeds the limit");
     }
     if (marker == 0xDA) break;  // start of scan: image data follows, metadata is done
     pos += 2 + len;

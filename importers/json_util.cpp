@@ -67,6 +67,27 @@ std::optional<double> json_to_number(const nlohmann::json& v) {
   return std::nullopt;
 }
 
+bool parse_size_pair(std::string_view text, int& width, int& height) {
+  int values[2];
+  size_t i = 0;
+  for (int k = 0; k < 2; ++k) {
+    while (i < text.size() && !(text[i] >= '0' && text[i] <= '9')) {
+      // Separators only: a sign or letter other than the "x" between the numbers is not a size.
+      char c = text[i];
+      if (!(c == ' ' || c == '(' || c == ',' || c == 'x' || c == 'X' || c == '*')) return false;
+      ++i;
+    }
+    auto [p, ec] = std::from_chars(text.data() + i, text.data() + text.size(), values[k]);
+    if (ec != std::errc() || p == text.data() + i) return false;
+    i = static_cast<size_t>(p - text.data());
+  }
+  for (; i < text.size(); ++i)
+    if (!(text[i] == ' ' || text[i] == ')')) return false;
+  width = values[0];
+  height = values[1];
+  return true;
+}
+
 std::optional<std::string> json_string(const nlohmann::json& j, const char* key) {
   if (!j.is_object()) return std::nullopt;
   auto it = j.find(key);

@@ -28,4 +28,9 @@ std::optional<int> json_int32(const nlohmann::json& j, const char* key);
 std::optional<int> json_to_int32(const nlohmann::json& v);
 std::optional<double> json_to_number(const nlohmann::json& v);
 
+// A size written as two integers with anything but digits around and between them:
+// "768x1024", "1024 x 1024", "(768, 1280)". Values must fit an int (no sscanf: its %d
+// overflow is undefined behaviour).
+bool parse_size_pair(std::string_view text, int& width, int& height);
+
 }  // namespace provena

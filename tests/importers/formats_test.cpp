@@ -5,6 +5,7 @@
 
 #include "core/png.h"
 #include "importers/importer.h"
+#include "importers/json_util.h"
 #include "tests/test_util.h"
 
 namespace provena {
@@ -201,6 +202,26 @@ TEST(Formats, XmpDigitalSourceTypeAndAigcLabelOnAnyFile) {
   EXPECT_EQ(r.digital_source_type, "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia");
   ASSERT_TRUE(r.aigc_label);
   EXPECT_NE(r.aigc_label->find("doubao"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace provena
+
+namespace provena {
+namespace {
+
+TEST(Formats, SizePairs) {
+  int w = 0, h = 0;
+  EXPECT_TRUE(parse_size_pair("768x1024", w, h));
+  EXPECT_EQ(w, 768);
+  EXPECT_EQ(h, 1024);
+  EXPECT_TRUE(parse_size_pair("(768, 1280)", w, h));
+  EXPECT_EQ(h, 1280);
+  EXPECT_TRUE(parse_size_pair("1024 x 1024", w, h));
+  EXPECT_FALSE(parse_size_pair("99999999999x1", w, h));  // overflow: refused, not UB
+  EXPECT_FALSE(parse_size_pair("-5x3", w, h));
+  EXPECT_FALSE(parse_size_pair("12", w, h));
+  EXPECT_FALSE(parse_size_pair("1x2 trailing", w, h));
 }
 
 }  // namespace
