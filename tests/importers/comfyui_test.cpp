@@ -573,19 +573,21 @@ json load_expected(const fs::path& image) {
   return json::parse(*text, nullptr, false);
 }
 
-TEST(ComfyCorpus, PromptGraphsMatchTheGoldenFiles) {
+// Reads the `key` chunk of every comfyui corpus PNG with `read` and compares the fields
+// with the golden files; prints a summary and expects no mismatch.
+void check_corpus_graphs(const char* key, Result<Record> (*read)(std::string_view), const char* label) {
   auto files = corpus_pngs("comfyui");
   if (files.empty()) GTEST_SKIP() << "no corpus at " << PROVENA_SHARED_DIR;
   int checked = 0;
-  std::ostringstream report;
   int mismatches = 0;
+  std::ostringstream report;
   for (const fs::path& f : files) {
-    auto prompt = png_text(f.string(), "prompt");
-    if (!prompt) continue;
+    auto graph = png_text(f.string(), key);
+    if (!graph) continue;
     json expected = load_expected(f);
     ASSERT_TRUE(expected.is_object()) << f;
     ++checked;
-    auto r = read_comfyui_prompt_graph(*prompt);
+    auto r = read(*graph);
     if (!r) {
       report << f.filename().string() << ": error " << r.error().message << "\n";
       ++mismatches;
@@ -596,42 +598,20 @@ TEST(ComfyCorpus, PromptGraphsMatchTheGoldenFiles) {
       ++mismatches;
     }
   }
-  std::cout << "[comfyui corpus] " << checked << " graphs, " << mismatches << " mismatched fields\n"
+  std::cout << "[" << label << "] " << checked << " graphs, " << mismatches << " mismatched fields\n"
             << report.str();
   EXPECT_GT(checked, 0);
   EXPECT_EQ(mismatches, 0) << report.str();
 }
 
+TEST(ComfyCorpus, PromptGraphsMatchTheGoldenFiles) {
+  check_corpus_graphs("prompt", read_comfyui_prompt_graph, "comfyui corpus");
+}
+
 // The UI graph alone, for the same files (the fallback when `prompt` is missing), including
 // krea2.png, whose sampler lives in a subgraph with promoted widgets.
 TEST(ComfyCorpus, WorkflowFallbackMatchesTheGoldenFiles) {
-  auto files = corpus_pngs("comfyui");
-  if (files.empty()) GTEST_SKIP() << "no corpus at " << PROVENA_SHARED_DIR;
-  int checked = 0;
-  int mismatches = 0;
-  std::ostringstream report;
-  for (const fs::path& f : files) {
-    auto workflow = png_text(f.string(), "workflow");
-    if (!workflow) continue;
-    json expected = load_expected(f);
-    ASSERT_TRUE(expected.is_object()) << f;
-    ++checked;
-    auto r = read_comfyui_workflow(*workflow);
-    if (!r) {
-      report << f.filename().string() << ": error " << r.error().message << "\n";
-      ++mismatches;
-      continue;
-    }
-    for (const std::string& m : compare_fields(*r, expected)) {
-      report << f.filename().string() << ": " << m << "\n";
-      ++mismatches;
-    }
-  }
-  std::cout << "[comfyui corpus, workflow only] " << checked << " graphs, " << mismatches
-            << " mismatched fields\n"
-            << report.str();
-  EXPECT_GT(checked, 0);
-  EXPECT_EQ(mismatches, 0) << report.str();
+  check_corpus_graphs("workflow", read_comfyui_workflow, "comfyui corpus, workflow only");
 }
 
 // Tools whose own record wins still rely on the embedded graph for what the record lacks
