@@ -9,7 +9,6 @@
 
 #include "core/record_json.h"
 #include "db/fts_text.h"
-#include "db/raw_metadata.h"
 #include "db/query.h"
 #include "schema/migrations.h"
 
@@ -201,10 +200,10 @@ struct Catalog::Impl {
     else st.bindNoCopy(16, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
     st.exec();
     st.reset();
-    for (const auto& [hash, text] : d.shared_texts) {
+    for (const auto& [hash, index] : d.shared_texts) {
       auto& t = *insert_shared_text;
       t.bindNoCopy(1, hash.bytes.data(), 16);
-      t.bindNoCopy(2, *text);
+      t.bindNoCopy(2, r.raw[index].text);
       t.exec();
       t.reset();
     }
@@ -296,10 +295,8 @@ void Catalog::prepare(IngestItem& item) {
   auto& d = item.derived;
   const Record& r = item.record;
   d.details_json = details_json(r);
-  std::vector<SharedText> shared;
-  d.raw_metadata = r.raw.empty() ? std::string() : encode_raw_metadata(r.raw, &shared);
   d.shared_texts.clear();
-  for (const auto& s : shared) d.shared_texts.emplace_back(s.hash, s.text);
+  d.raw_metadata = r.raw.empty() ? std::string() : encode_raw_metadata(r.raw, &d.shared_texts);
   d.fts_prompt = fts_index_text(r.prompt.value_or(""));
   d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
   // Metadata no reader understood stays searchable through its raw text (bounded).

@@ -14,6 +14,7 @@
 #include "core/hash.h"
 #include "core/record.h"
 #include "core/result.h"
+#include "db/raw_metadata.h"
 
 namespace provena {
 
@@ -43,7 +44,7 @@ struct IngestItem {
     bool ready = false;
     std::optional<std::string> details_json;
     std::string raw_metadata;  // encode_raw_metadata(record.raw), big texts by hash
-    std::vector<std::pair<Hash128, const std::string*>> shared_texts;  // into record.raw
+    std::vector<SharedText> shared_texts;  // record.raw items stored once, by hash
     std::string fts_prompt, fts_negative, fts_meta;
   } derived;
 };

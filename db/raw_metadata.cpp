@@ -15,14 +15,15 @@ std::string encode_raw_metadata(const std::vector<RawText>& raw, std::vector<Sha
   std::string out;
   out.reserve(total);
   out += kTag;
-  for (const auto& t : raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const RawText& t = raw[i];
     out += t.container;
     out += '\0';
     out += t.key;
     out += '\0';
     if (shared && t.text.size() >= kSharedTextBytes) {
       Hash128 h = xxh3_128(t.text.data(), t.text.size());
-      shared->push_back({h, &t.text});
+      shared->push_back({h, i});
       out.append(4, '\xFF');
       out.append(reinterpret_cast<const char*>(h.bytes.data()), 16);
       continue;

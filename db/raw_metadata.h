@@ -22,7 +22,7 @@ inline constexpr size_t kSharedTextBytes = 4096;
 
 struct SharedText {
   Hash128 hash;
-  const std::string* text;  // points into the RawText it came from
+  size_t index;  // of the RawText it came from (an index stays valid when the record moves)
 };
 
 // Encodes `raw`; texts of kSharedTextBytes or more are referenced by hash and listed in
