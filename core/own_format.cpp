@@ -67,7 +67,6 @@ std::optional<Result<Record>> read_own_record(const std::vector<RawText>& texts)
     if (t.key != kProvenaChunkKey) continue;
     auto r = record_from_json(t.text);
     if (!r) return Result<Record>(make_error("chunk 'provena': " + r.error().message));
-    r->raw = texts;
     return r;
   }
   return std::nullopt;

@@ -30,8 +30,8 @@ Result<std::string> encode_own_png(const Image& image, Record& record, const Own
 Status write_own_png(const std::string& path, const Image& image, Record& record,
                      const OwnFormatOptions& options = {});
 
-// The record from a `provena` text chunk, if the file has one. The record's raw field
-// is filled with `texts`.
+// The record from a `provena` text chunk, if the file has one. The caller keeps the raw
+// texts (the importers move them into the record once, for every format).
 std::optional<Result<Record>> read_own_record(const std::vector<RawText>& texts);
 
 std::string sidecar_path_for(const std::string& image_path);
