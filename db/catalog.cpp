@@ -8,8 +8,10 @@
 #include <ctime>
 
 #include "core/record_json.h"
+#include "db/catalog_internals.h"
 #include "db/fts_text.h"
 #include "db/query.h"
+#include "db/query_sql.h"
 #include "schema/migrations.h"
 
 namespace provena {
@@ -21,11 +23,14 @@ constexpr int kBusyTimeoutMs = 10000;
 constexpr size_t kMaxIndexedRawBytes = 16384;
 
 // Columns of the entry query, in order; see load_entry().
-constexpr const char* kEntrySelect =
-    "SELECT a.id, a.content_hash, a.pixel_hash, a.byte_size, a.format, a.width, a.height, "
-    "g.tool, g.prompt, g.negative_prompt, g.seed, g.steps, g.cfg_scale, g.sampler, g.scheduler, "
-    "g.model, g.model_hash, g.requested_width, g.requested_height, g.created_at, g.details_json, g.raw "
-    "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id ";
+#define PROVENA_ENTRY_COLUMNS                                                                       \
+  "SELECT a.id, a.content_hash, a.pixel_hash, a.byte_size, a.format, a.width, a.height, "           \
+  "g.tool, g.prompt, g.negative_prompt, g.seed, g.steps, g.cfg_scale, g.sampler, g.scheduler, "     \
+  "g.model, g.model_hash, g.requested_width, g.requested_height, g.created_at, g.details_json, g.raw"
+constexpr const char* kEntryColumns = PROVENA_ENTRY_COLUMNS;
+constexpr int kEntryColumnCount = 22;
+constexpr const char* kEntrySelect = PROVENA_ENTRY_COLUMNS " FROM assets a LEFT JOIN generations g ON g.asset_id = a.id ";
+#undef PROVENA_ENTRY_COLUMNS
 
 Hash128 hash_from_column(const SQLite::Column& c) {
   Hash128 h;
@@ -43,6 +48,12 @@ void bind_opt(SQLite::Statement& st, int idx, const std::optional<T>& v) {
 void bind_opt(SQLite::Statement& st, int idx, const std::optional<std::string>& v) {
   if (v) st.bindNoCopy(idx, *v);
   else st.bind(idx);
+}
+
+// When the image was made: its metadata's creation time, else the file's mtime.
+int64_t made_at(const IngestItem& item) {
+  if (item.derived.created_at) return *item.derived.created_at;
+  return item.mtime_ns / 1000000000;
 }
 
 std::optional<std::string> opt_text(const SQLite::Column& c) {
@@ -101,15 +112,6 @@ Entry load_entry(SQLite::Statement& st, SQLite::Database& db) {
   return e;
 }
 
-template <typename F>
-auto guarded(const char* what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return make_error(std::string("catalog: ") + what + ": " + e.what());
-  }
-}
-
 }  // namespace
 
 std::optional<std::string> Entry::primary_path() const {
@@ -118,8 +120,9 @@ std::optional<std::string> Entry::primary_path() const {
 }
 
 struct Catalog::Impl {
-  explicit Impl(const std::string& path, int flags) : db(path, flags, kBusyTimeoutMs) {}
+  explicit Impl(const std::string& path, int flags) : db(path, flags, kBusyTimeoutMs), keywords(db) {}
   SQLite::Database db;
+  KeywordIndex keywords;
   int version = 0;
   // Prepared statements for the ingest hot path, created on first use.
   std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_fts, insert_shared_text, insert_file,
@@ -139,8 +142,8 @@ struct Catalog::Impl {
     select_asset = std::make_unique<SQLite::Statement>(db, "SELECT id FROM assets WHERE content_hash = ?");
     insert_generation = std::make_unique<SQLite::Statement>(
         db, "INSERT INTO generations(asset_id, tool, prompt, negative_prompt, seed, steps, cfg_scale, sampler, "
-            "scheduler, model, model_hash, requested_width, requested_height, created_at, details_json, raw) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "scheduler, model, model_hash, requested_width, requested_height, created_at, details_json, raw, "
+            "made_at, template_id, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert_fts = std::make_unique<SQLite::Statement>(
         db, "INSERT INTO prompt_fts(rowid, prompt, negative_prompt, meta) VALUES (?, ?, ?, ?)");
     insert_shared_text = std::make_unique<SQLite::Statement>(
@@ -153,6 +156,54 @@ struct Catalog::Impl {
         db, "SELECT id FROM files WHERE asset_id = ? AND missing = 1 LIMIT 1");
     relink_file = std::make_unique<SQLite::Statement>(
         db, "UPDATE files SET path = ?, size = ?, mtime_ns = ?, missing = 0 WHERE id = ?");
+  }
+
+  // Records stored under schema 1 get what schema 2 added: keywords (counts, postings),
+  // made_at and template_id, computed as ingest would.
+  void backfill_schema2() {
+    std::vector<int64_t> ids;
+    {
+      SQLite::Statement st(db, "SELECT asset_id FROM generations ORDER BY asset_id");
+      while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
+    }
+    if (ids.empty()) return;
+    SQLite::Statement get(db, std::string(kEntrySelect) + "WHERE a.id = ?");
+    SQLite::Statement mtime(
+        db, "SELECT coalesce((SELECT max(mtime_ns) / 1000000000 FROM files WHERE asset_id = ?1), "
+            "(SELECT added_at FROM assets WHERE id = ?1))");
+    SQLite::Statement update(db, "UPDATE generations SET made_at = ?, template_id = ?, keywords = ? WHERE asset_id = ?");
+    SQLite::Transaction tx(db);
+    for (int64_t id : ids) {
+      get.bind(1, static_cast<int64_t>(id));
+      if (!get.executeStep()) {
+        get.reset();
+        continue;
+      }
+      Entry e = load_entry(get, db);
+      get.reset();
+      // (No std::optional here: GCC 12 warns about it being maybe-uninitialized.)
+      int64_t made = 0;
+      bool have_made = false;
+      if (e.record.created_at)
+        if (auto t = parse_timestamp(*e.record.created_at)) made = *t, have_made = true;
+      if (!have_made) {
+        mtime.bind(1, static_cast<int64_t>(id));
+        if (mtime.executeStep() && !mtime.getColumn(0).isNull()) made = mtime.getColumn(0).getInt64(), have_made = true;
+        mtime.reset();
+      }
+      std::string kw = keywords.add(id, record_keywords(e.record));
+      if (have_made) update.bind(1, static_cast<int64_t>(made));
+      else update.bind(1);
+      if (e.record.template_use) update.bind(2, e.record.template_use->id);
+      else update.bind(2);
+      if (kw.empty()) update.bind(3);
+      else update.bind(3, kw.data(), static_cast<int>(kw.size()));
+      update.bind(4, static_cast<int64_t>(id));
+      update.exec();
+      update.reset();
+    }
+    keywords.flush();
+    tx.commit();
   }
 
   // Returns the asset id and whether the asset is new.
@@ -198,6 +249,12 @@ struct Catalog::Impl {
     bind_opt(st, 15, d.details_json);
     if (r.raw.empty()) st.bind(16);
     else st.bindNoCopy(16, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
+    st.bind(17, static_cast<int64_t>(made_at(item)));
+    if (r.template_use) st.bindNoCopy(18, r.template_use->id);
+    else st.bind(18);
+    std::string kw = keywords.add(asset_id, d.keywords);
+    if (kw.empty()) st.bind(19);
+    else st.bindNoCopy(19, kw.data(), static_cast<int>(kw.size()));
     st.exec();
     st.reset();
     for (const auto& [hash, index] : d.shared_texts) {
@@ -218,6 +275,17 @@ struct Catalog::Impl {
     }
   }
 };
+
+SQLite::Database& CatalogInternals::db(const Catalog& catalog) { return catalog.impl_->db; }
+
+int bind_values(SQLite::Statement& st, const std::vector<SqlValue>& values, int first) {
+  for (const auto& v : values) {
+    if (const auto* i = std::get_if<int64_t>(&v)) st.bind(first++, static_cast<int64_t>(*i));
+    else if (const auto* d = std::get_if<double>(&v)) st.bind(first++, *d);
+    else st.bind(first++, std::get<std::string>(v));
+  }
+  return first;
+}
 
 Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Catalog::~Catalog() = default;
@@ -251,6 +319,8 @@ Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& path, Mode mod
         db.exec(m.sql);
         db.exec("PRAGMA user_version = " + std::to_string(m.version));
         tx.commit();
+        // Data a migration cannot compute in SQL (prompt keywords need core/keywords).
+        if (m.version == 2 && version == 1) impl->backfill_schema2();
         version = m.version;
       }
     }
@@ -308,13 +378,15 @@ void Catalog::prepare(IngestItem& item) {
     }
     d.fts_meta = fts_index_text(d.fts_meta);
   }
+  d.keywords = record_keywords(r);
+  d.created_at = r.created_at ? parse_timestamp(*r.created_at) : std::nullopt;
   d.ready = true;
 }
 
 Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
   for (auto& item : batch)
     if (!item.derived.ready) prepare(item);
-  return guarded("storing a batch", [&]() -> Result<IngestCounts> {
+  auto result = guarded("storing a batch", [&]() -> Result<IngestCounts> {
     impl_->prepare_ingest();
     IngestCounts counts;
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -360,9 +432,12 @@ Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
       st.reset();
       ++(is_new ? counts.new_assets : counts.duplicates);
     }
+    impl_->keywords.flush();
     tx.commit();
     return counts;
   });
+  if (!result) impl_->keywords.reset();  // rolled back: cached keyword ids may be gone
+  return result;
 }
 
 Status Catalog::set_bulk_mode(bool on) {
@@ -379,43 +454,104 @@ Status Catalog::set_bulk_mode(bool on) {
   });
 }
 
-Result<std::vector<Entry>> Catalog::search(const std::string& text, const SearchOptions& options) const {
+namespace {
+
+
+// The column a sort orders by, and whether it is a real number.
+struct SortColumn {
+  const char* code;
+  const char* expr;
+  bool real;
+};
+SortColumn sort_column(QuerySort s, bool fts) {
+  switch (s) {
+    case QuerySort::kDate: return {"date", "g.made_at", false};
+    case QuerySort::kSeed: return {"seed", "g.seed", false};
+    case QuerySort::kSteps: return {"steps", "g.steps", false};
+    case QuerySort::kCfg: return {"cfg", "g.cfg_scale", true};
+    case QuerySort::kRelevance: return {"rank", "m.rank", true};
+    case QuerySort::kRecent: break;
+  }
+  return {"id", fts ? "m.rowid" : "a.id", false};
+}
+
+}  // namespace
+
+Result<SearchPage> Catalog::search(const std::string& text, const SearchOptions& options) const {
   auto q = parse_search_query(text);
   if (!q) return q.error();
-  return guarded("searching", [&]() -> Result<std::vector<Entry>> {
-    // Build the FTS5 expression from quoted phrases only: user text never reaches the
-    // FTS syntax unquoted, and the whole expression is bound as one parameter.
-    std::string match, exclude;
-    for (const auto& t : q->terms) {
-      std::string p = fts_phrase(t);
-      if (p.empty()) continue;
-      match += (match.empty() ? "{prompt meta} : " : " AND {prompt meta} : ") + p;
+  auto compiled = compile_query(*q);
+  if (!compiled) return compiled.error();
+  const SqlQuery& sq = *compiled;
+  if (q->sort == QuerySort::kRelevance && sq.fts.empty())
+    return make_error("query error: sort:relevance needs words to rank by");
+  return guarded("searching", [&]() -> Result<SearchPage> {
+    const bool fts = !sq.fts.empty();
+    const SortColumn key = sort_column(q->sort, fts);
+    const bool by_id = q->sort == QuerySort::kRecent;
+    const bool desc = q->descending;
+    const char* id_col = fts ? "m.rowid" : "a.id";
+    SqlScope scope = scope_sql(sq);
+    std::string sql = std::string(kEntryColumns) + ", " + key.expr + " " + scope.from_where;
+    std::string extra;
+    // Sorting by a field lists the records that have it.
+    if (!by_id) extra += std::string(key.expr) + " IS NOT NULL";
+    // Keyset paging: the cursor is "code:key:id" of the last row shown.
+    std::vector<SqlValue> cursor_binds;
+    if (!options.after.empty()) {
+      std::string_view c = options.after;
+      size_t a = c.find(':'), b = c.rfind(':');
+      const char* op = desc ? "<" : ">";
+      if (a == std::string_view::npos || c.substr(0, a) != key.code)
+        return make_error("query error: the --after cursor belongs to a different sort order");
+      std::string last_id(c.substr(b + 1)), last_key(c.substr(a + 1, b > a ? b - a - 1 : 0));
+      char* end = nullptr;
+      long long id = std::strtoll(last_id.c_str(), &end, 10);
+      if (last_id.empty() || *end) return make_error("query error: malformed --after cursor");
+      if (by_id) {
+        extra += std::string(extra.empty() ? "" : " AND ") + id_col + " " + op + " ?";
+        cursor_binds.emplace_back(static_cast<int64_t>(id));
+      } else {
+        extra += std::string(extra.empty() ? "" : " AND ") + "(" + key.expr + " " + op + " ? OR (" + key.expr +
+                 " = ? AND " + id_col + " " + op + " ?))";
+        SqlValue k;
+        if (key.real) k = std::strtod(last_key.c_str(), &end);
+        else k = static_cast<int64_t>(std::strtoll(last_key.c_str(), &end, 10));
+        if (last_key.empty() || *end) return make_error("query error: malformed --after cursor");
+        cursor_binds.push_back(k);
+        cursor_binds.push_back(k);
+        cursor_binds.emplace_back(static_cast<int64_t>(id));
+      }
     }
-    for (const auto& t : q->excluded) {
-      std::string p = fts_phrase(t);
-      if (p.empty()) continue;
-      exclude += (exclude.empty() ? "{prompt meta} : " : " OR {prompt meta} : ") + p;
-    }
-    std::string sql = kEntrySelect;
-    std::vector<std::string> where;
-    if (!match.empty()) {
-      sql = std::string(kEntrySelect) + "JOIN (SELECT rowid AS hit, rank FROM prompt_fts WHERE prompt_fts MATCH ?) m ON m.hit = a.id ";
-    }
-    if (!exclude.empty()) where.push_back("a.id NOT IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
-    if (q->seed) where.push_back("g.seed = ?");
-    for (size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : "WHERE ") + where[i];
-    sql += match.empty() ? " ORDER BY a.id DESC" : " ORDER BY m.rank, a.id DESC";
+    if (!extra.empty()) sql += (scope.from_where.find(" WHERE ") == std::string::npos ? " WHERE " : " AND ") + extra;
+    const char* dir = desc ? " DESC" : "";
+    if (by_id) sql += std::string(" ORDER BY ") + id_col + dir;
+    else sql += std::string(" ORDER BY ") + key.expr + dir + ", " + id_col + dir;
     sql += " LIMIT ?";
     SQLite::Statement st(impl_->db, sql);
-    int idx = 1;
-    if (!match.empty()) st.bind(idx++, match);
-    if (!exclude.empty()) st.bind(idx++, exclude);
-    if (q->seed) st.bind(idx++, static_cast<int64_t>(*q->seed));
-    st.bind(idx, options.limit);
-    std::vector<Entry> out;
-    while (st.executeStep()) out.push_back(load_entry(st, impl_->db));
-    for (auto& e : out) impl_->load_files(e);
-    return out;
+    int idx = bind_values(st, scope.binds);
+    idx = bind_values(st, cursor_binds, idx);
+    st.bind(idx, options.limit + 1);  // one more tells whether a next page exists
+    SearchPage page;
+    std::string last_key;
+    while (st.executeStep()) {
+      if (static_cast<int>(page.entries.size()) == options.limit) {
+        const Entry& last = page.entries.back();
+        page.next = std::string(key.code) + ":" + last_key + ":" + std::to_string(last.id);
+        break;
+      }
+      page.entries.push_back(load_entry(st, impl_->db));
+      const SQLite::Column k = st.getColumn(kEntryColumnCount);
+      if (key.real) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.17g", k.getDouble());
+        last_key = buf;
+      } else {
+        last_key = std::to_string(k.getInt64());
+      }
+    }
+    for (auto& e : page.entries) impl_->load_files(e);
+    return page;
   });
 }
 

@@ -14,6 +14,7 @@
 #include "core/hash.h"
 #include "core/record.h"
 #include "core/result.h"
+#include "db/keyword_index.h"
 #include "db/raw_metadata.h"
 
 namespace provena {
@@ -46,6 +47,8 @@ struct IngestItem {
     std::string raw_metadata;  // encode_raw_metadata(record.raw), big texts by hash
     std::vector<SharedText> shared_texts;  // record.raw items stored once, by hash
     std::string fts_prompt, fts_negative, fts_meta;
+    RecordKeywords keywords;
+    std::optional<int64_t> created_at;  // record.created_at parsed (unix seconds)
   } derived;
 };
 
@@ -79,6 +82,12 @@ struct Entry {
 
 struct SearchOptions {
   int limit = 50;
+  std::string after;  // a SearchPage::next cursor: the page after it (keyset paging)
+};
+
+struct SearchPage {
+  std::vector<Entry> entries;
+  std::string next;  // cursor for the following page; empty when this was the last
 };
 
 class Catalog {
@@ -108,7 +117,9 @@ class Catalog {
   Result<IngestCounts> ingest(std::vector<IngestItem>& batch);
   Result<IngestCounts> ingest(std::vector<IngestItem>&& batch) { return ingest(batch); }
 
-  Result<std::vector<Entry>> search(const std::string& query, const SearchOptions& options = {}) const;
+  // The search language of db/query.h. Pages by keyset (the cursor holds the last row's
+  // sort key), so page 1000 costs what page 1 does.
+  Result<SearchPage> search(const std::string& query, const SearchOptions& options = {}) const;
   Result<std::optional<Entry>> get(int64_t asset_id) const;
   Result<std::optional<Entry>> find_by_path(const std::string& path) const;
   Result<int64_t> count_assets() const;
@@ -123,6 +134,7 @@ class Catalog {
   Result<std::vector<int64_t>> same_pixels_as(int64_t asset_id) const;
 
  private:
+  friend struct CatalogInternals;  // db/ internals (stats, templates) reach the connection
   struct Impl;
   explicit Catalog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

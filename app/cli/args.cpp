@@ -33,6 +33,7 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
         value = argv[++i];
       }
       options_[name] = value;
+      repeated_[name].push_back(value);
     } else {
       throw UsageError{"unknown option " + name};
     }
@@ -43,6 +44,11 @@ std::optional<std::string> Args::option(const std::string& name) const {
   auto it = options_.find(name);
   if (it == options_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = repeated_.find(name);
+  return it == repeated_.end() ? std::vector<std::string>() : it->second;
 }
 
 long long Args::int_option(const std::string& name, long long fallback, long long min, long long max) const {

@@ -19,13 +19,15 @@ class Args {
   // `flags` take no value, `options` take one. Throws UsageError on unknown options.
   Args(const std::vector<std::string>& argv, const std::set<std::string>& flags, const std::set<std::string>& options);
   bool flag(const std::string& name) const { return flags_.count(name) != 0; }
-  std::optional<std::string> option(const std::string& name) const;
+  std::optional<std::string> option(const std::string& name) const;  // the last one given
+  std::vector<std::string> all(const std::string& name) const;        // every one, in order
   long long int_option(const std::string& name, long long fallback, long long min, long long max) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::set<std::string> flags_;
   std::map<std::string, std::string> options_;
+  std::map<std::string, std::vector<std::string>> repeated_;
   std::vector<std::string> positional_;
 };
 

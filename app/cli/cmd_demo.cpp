@@ -55,10 +55,10 @@ int run_search(Catalog& catalog, const std::string& query) {
     std::printf("  error: %s\n", hits.error().message.c_str());
     return 1;
   }
-  for (const auto& e : *hits)
+  for (const auto& e : hits->entries)
     std::printf("  #%lld seed %lld  %s\n", static_cast<long long>(e.id),
                 static_cast<long long>(e.record.seed.value_or(-1)), one_line(e.record.prompt.value_or(""), 70).c_str());
-  std::printf("  (%zu results)\n", hits->size());
+  std::printf("  (%zu results)\n", hits->entries.size());
   return 0;
 }
 

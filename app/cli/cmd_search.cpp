@@ -14,26 +14,30 @@
 namespace provena::cli {
 
 int cmd_search(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json"}, {"--limit"});
+  Args args(argv, {"--json"}, {"--limit", "--after"});
   std::string query;
   for (const auto& p : args.positional()) query += (query.empty() ? "" : " ") + p;
   SearchOptions options;
   options.limit = static_cast<int>(args.int_option("--limit", 20, 1, 1000000));
+  options.after = args.option("--after").value_or("");
   auto catalog = open_catalog(args, Catalog::Mode::kReadOnly);
   if (!catalog) return kExitFailures;
-  auto hits = catalog->search(query, options);
-  if (!hits) {
-    std::fprintf(stderr, "provena: %s\n", hits.error().message.c_str());
+  auto page = catalog->search(query, options);
+  if (!page) {
+    std::fprintf(stderr, "provena: %s\n", page.error().message.c_str());
     // A malformed query is the user's input, like a usage error.
-    return hits.error().message.rfind("query error", 0) == 0 ? kExitUsage : kExitFailures;
+    return page.error().message.rfind("query error", 0) == 0 ? kExitUsage : kExitFailures;
   }
+  const auto& hits = page->entries;
   if (args.flag("--json")) {
+    // An array, as before paging existed; the cursor of the next page goes to stderr.
     std::printf("[");
-    for (size_t i = 0; i < hits->size(); ++i) std::printf("%s\n%s", i ? "," : "", entry_json((*hits)[i], 2).c_str());
+    for (size_t i = 0; i < hits.size(); ++i) std::printf("%s\n%s", i ? "," : "", entry_json(hits[i], 2).c_str());
     std::printf("\n]\n");
+    if (!page->next.empty()) std::fprintf(stderr, "next page: --after %s\n", page->next.c_str());
     return kExitOk;
   }
-  for (const auto& e : *hits) {
+  for (const auto& e : hits) {
     const Record& r = e.record;
     std::printf("#%-7lld seed %-20s %3s steps  cfg %-5s %s\n", static_cast<long long>(e.id),
                 r.seed ? std::to_string(*r.seed).c_str() : "-", r.steps ? std::to_string(*r.steps).c_str() : "-",
@@ -41,7 +45,8 @@ int cmd_search(const std::vector<std::string>& argv) {
                 e.primary_path().value_or("(no file)").c_str());
     if (r.prompt) std::printf("         %s\n", one_line(*r.prompt, 110).c_str());
   }
-  std::fprintf(stderr, "%zu result%s\n", hits->size(), hits->size() == 1 ? "" : "s");
+  std::fprintf(stderr, "%zu result%s%s%s\n", hits.size(), hits.size() == 1 ? "" : "s",
+               page->next.empty() ? "" : "; next page: --after ", page->next.c_str());
   return kExitOk;
 }
 

@@ -18,9 +18,24 @@ constexpr const char* kUsage =
     "  inspect FILE... [--json] [--raw]   show the generation record a file carries (no library needed)\n"
     "  import PATH... [--json] [--threads N] [--pixel-hash]\n"
     "                                     add files and folders (recursive, incremental) to the library\n"
-    "  search QUERY [--limit N] [--json]  find images: words, \"phrases\", -excluded, seed:N\n"
+    "  search QUERY [--limit N] [--after CURSOR] [--json]\n"
+    "                                     find images: words, \"phrases\", prefix*, -excluded, OR, ( ),\n"
+    "                                     seed:N steps:>=20 cfg:5..8 model: sampler: tool: size:WxH\n"
+    "                                     date:2026-01 neg: lora: template: path: has: sort:\n"
+    "                                     (docs/search.md)\n"
     "  show ID|PATH [--json]              everything the library knows about one image\n"
     "  export --jsonl [--out FILE]        every record, one JSON object per line\n"
+    "  stats keywords [--query Q] [--negative] [--kind K] [--limit N] [--json]\n"
+    "  stats keyword|cooccur KEYWORD [--query Q] [--json]\n"
+    "  stats trend KEYWORD [--by day|week|month] [--query Q] [--json]\n"
+    "  stats usage --by model|tool|sampler|scheduler|lora [--query Q] [--json]\n"
+    "                                     prompt-keyword statistics\n"
+    "  template add NAME --prompt TEXT [--negative TEXT] [--slot S=a|b] [--param K=V]\n"
+    "  template edit|show|rm NAME, template list [--json]\n"
+    "  template expand NAME [--all | --count N --seed S] [--set S=a|b] [--json]\n"
+    "  template suggest [--query Q] [--save N --name NAME] [--json]\n"
+    "  template export|import FILE, template wildcard NAME [VALUE... | --from FILE | --rm]\n"
+    "                                     the prompt-template library\n"
     "  pixel-hash [--limit N]             compute pixel hashes the import left for later\n"
     "  demo [--dir DIR]                   write sample images, import and search them\n"
     "\n"
@@ -52,7 +67,8 @@ int main(int argc, char** argv) {
   }
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> kCommands = {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
-      {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash},
+      {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
+      {"template", cmd_template},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

@@ -69,7 +69,7 @@ TEST_F(ImportTest, MixedGoodAndBrokenFilesReportEachAndKeepGoing) {
   EXPECT_NE(by_file["bad-crc.png"].find("CRC"), std::string::npos);
   auto hits = catalog->search("cat");
   ASSERT_TRUE(hits);
-  EXPECT_EQ(hits->size(), 8u);
+  EXPECT_EQ(hits->entries.size(), 8u);
 }
 
 TEST_F(ImportTest, ReimportSkipsUnchangedRereadsChangedAndRelinksMoved) {

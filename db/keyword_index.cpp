@@ -1,0 +1,177 @@
+#include "db/keyword_index.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+
+namespace provena {
+namespace {
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Names of textual-inversion embeddings from A1111's `TI hashes: "name: hash, name2: hash"`,
+// so those words in a prompt count as embeddings rather than tags.
+std::vector<std::string> embedding_names(const Record& r) {
+  std::vector<std::string> names;
+  for (const auto& [key, value] : r.extra) {
+    if (key != "TI hashes") continue;
+    std::string_view v = value;
+    if (!v.empty() && v.front() == '"') v.remove_prefix(1);
+    if (!v.empty() && v.back() == '"') v.remove_suffix(1);
+    size_t pos = 0;
+    while (pos < v.size()) {
+      size_t end = v.find(',', pos);
+      if (end == std::string_view::npos) end = v.size();
+      std::string_view item = v.substr(pos, end - pos);
+      size_t colon = item.rfind(':');
+      if (colon != std::string_view::npos) item = item.substr(0, colon);
+      std::string name = normalize_keyword(item);
+      if (!name.empty()) names.push_back(std::move(name));
+      pos = end + 1;
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+RecordKeywords record_keywords(const Record& r) {
+  RecordKeywords out;
+  std::vector<std::string> embeddings = embedding_names(r);
+  auto take = [&](const std::optional<std::string>& prompt, std::vector<std::pair<KeywordKind, std::string>>& into) {
+    if (!prompt || prompt->empty()) return;
+    for (auto& k : extract_keywords(*prompt, embeddings)) into.emplace_back(k.kind, std::move(k.text));
+  };
+  take(r.prompt, out.positive);
+  take(r.negative_prompt, out.negative);
+  return out;
+}
+
+std::string encode_keyword_ids(std::vector<int64_t> positive, std::vector<int64_t> negative) {
+  std::sort(positive.begin(), positive.end());
+  std::sort(negative.begin(), negative.end());
+  std::string out;
+  out.reserve(2 * (positive.size() + negative.size()) + 1);
+  // Deltas between sorted ids keep the varints short (most are one or two bytes).
+  int64_t prev = 0;
+  for (int64_t id : positive) put_varint(out, static_cast<uint64_t>(id - prev)), prev = id;
+  if (negative.empty()) return out;
+  out.push_back('\0');
+  prev = 0;
+  for (int64_t id : negative) put_varint(out, static_cast<uint64_t>(id - prev)), prev = id;
+  return out;
+}
+
+void decode_keyword_ids(std::string_view blob, std::vector<int64_t>& positive, std::vector<int64_t>& negative) {
+  positive.clear();
+  negative.clear();
+  std::vector<int64_t>* into = &positive;
+  int64_t prev = 0;
+  uint64_t v = 0;
+  int shift = 0;
+  for (char ch : blob) {
+    auto b = static_cast<unsigned char>(ch);
+    if (shift > 56) return;  // malformed: a varint longer than 64 bits
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b & 0x80) {
+      shift += 7;
+      continue;
+    }
+    if (v == 0 && shift == 0 && into == &positive) {  // the separator (ids are >= 1, deltas >= 1)
+      into = &negative;
+      prev = 0;
+    } else {
+      prev += static_cast<int64_t>(v);
+      into->push_back(prev);
+    }
+    v = 0;
+    shift = 0;
+  }
+}
+
+KeywordIndex::KeywordIndex(SQLite::Database& db) : db_(db) {}
+KeywordIndex::~KeywordIndex() = default;
+
+void KeywordIndex::reset() {
+  loaded_ = false;
+  ids_.clear();
+  pending_counts_.clear();
+  pending_postings_.clear();
+}
+
+int64_t KeywordIndex::id_of(KeywordKind kind, const std::string& text) {
+  if (!loaded_) {
+    SQLite::Statement st(db_, "SELECT id, kind, text FROM keywords");
+    while (st.executeStep()) {
+      std::string key(1, static_cast<char>(st.getColumn(1).getInt()));
+      key += st.getColumn(2).getString();
+      ids_.emplace(std::move(key), st.getColumn(0).getInt64());
+    }
+    insert_keyword_ = std::make_unique<SQLite::Statement>(db_, "INSERT INTO keywords(kind, text) VALUES (?, ?)");
+    bump_counts_ = std::make_unique<SQLite::Statement>(
+        db_, "UPDATE keywords SET positive = positive + ?, negative = negative + ? WHERE id = ?");
+    insert_posting_ = std::make_unique<SQLite::Statement>(
+        db_, "INSERT OR IGNORE INTO keyword_assets(keyword_id, asset_id) VALUES (?, ?)");
+    loaded_ = true;
+  }
+  std::string key(1, static_cast<char>(kind));
+  key += text;
+  auto it = ids_.find(key);
+  if (it != ids_.end()) return it->second;
+  insert_keyword_->bind(1, static_cast<int>(kind));
+  insert_keyword_->bindNoCopy(2, text);
+  insert_keyword_->exec();
+  insert_keyword_->reset();
+  int64_t id = db_.getLastInsertRowid();
+  ids_.emplace(std::move(key), id);
+  return id;
+}
+
+std::string KeywordIndex::add(int64_t asset_id, const RecordKeywords& kw) {
+  std::vector<int64_t> pos, neg;
+  pos.reserve(kw.positive.size());
+  neg.reserve(kw.negative.size());
+  for (const auto& [kind, text] : kw.positive) {
+    int64_t id = id_of(kind, text);
+    pos.push_back(id);
+    ++pending_counts_[id].first;
+    pending_postings_.emplace_back(id, asset_id);
+  }
+  for (const auto& [kind, text] : kw.negative) {
+    int64_t id = id_of(kind, text);
+    neg.push_back(id);
+    ++pending_counts_[id].second;
+  }
+  if (pos.empty() && neg.empty()) return {};
+  return encode_keyword_ids(std::move(pos), std::move(neg));
+}
+
+void KeywordIndex::flush() {
+  if (!loaded_) return;
+  std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> counts(pending_counts_.begin(), pending_counts_.end());
+  std::sort(counts.begin(), counts.end());
+  for (const auto& [id, c] : counts) {
+    bump_counts_->bind(1, static_cast<int64_t>(c.first));
+    bump_counts_->bind(2, static_cast<int64_t>(c.second));
+    bump_counts_->bind(3, static_cast<int64_t>(id));
+    bump_counts_->exec();
+    bump_counts_->reset();
+  }
+  std::sort(pending_postings_.begin(), pending_postings_.end());
+  for (const auto& [kw, asset] : pending_postings_) {
+    insert_posting_->bind(1, static_cast<int64_t>(kw));
+    insert_posting_->bind(2, static_cast<int64_t>(asset));
+    insert_posting_->exec();
+    insert_posting_->reset();
+  }
+  pending_counts_.clear();
+  pending_postings_.clear();
+}
+
+}  // namespace provena

@@ -1,0 +1,57 @@
+// Prompt keywords in the catalog (internal to db/): the per-record keyword list stored in
+// generations.keywords, and the writer-side index that maps keyword text to ids, keeps the
+// per-keyword record counts and the keyword -> records postings up to date at ingest.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/keywords.h"
+#include "core/record.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace provena {
+
+// A record's keywords as the readers extract them (kind + normalized text, unique).
+struct RecordKeywords {
+  std::vector<std::pair<KeywordKind, std::string>> positive, negative;
+};
+RecordKeywords record_keywords(const Record& r);
+
+// generations.keywords: varints of the sorted positive ids, a 0, the sorted negative ids.
+std::string encode_keyword_ids(std::vector<int64_t> positive, std::vector<int64_t> negative);
+// Malformed input yields the ids that could be read.
+void decode_keyword_ids(std::string_view blob, std::vector<int64_t>& positive, std::vector<int64_t>& negative);
+
+class KeywordIndex {
+ public:
+  explicit KeywordIndex(SQLite::Database& db);
+  ~KeywordIndex();
+  // Within the caller's transaction: ids for the record's keywords (new keywords are
+  // inserted), counts and postings queued; returns the generations.keywords blob.
+  std::string add(int64_t asset_id, const RecordKeywords& kw);
+  // Writes the queued counts and postings (sorted, so the B-trees are appended to in order).
+  void flush();
+  // After a rolled-back transaction: forget ids that may not exist any more.
+  void reset();
+
+ private:
+  int64_t id_of(KeywordKind kind, const std::string& text);
+  SQLite::Database& db_;
+  bool loaded_ = false;
+  std::unordered_map<std::string, int64_t> ids_;  // kind byte + text -> id
+  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> pending_counts_;
+  std::vector<std::pair<int64_t, int64_t>> pending_postings_;
+  std::unique_ptr<SQLite::Statement> insert_keyword_, bump_counts_, insert_posting_;
+};
+
+}  // namespace provena

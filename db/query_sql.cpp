@@ -1,0 +1,261 @@
+// Query AST -> SQL. Positive text at the top level of the query becomes one FTS5
+// expression that drives the search (FTS5 yields matching rowids directly, newest first
+// or by rank); everything else becomes a condition with bound values. Text nested under
+// OR with fields, or negated alone, becomes `a.id [NOT] IN (SELECT rowid ... MATCH ?)`.
+#include "db/query_sql.h"
+
+#include "core/keywords.h"
+#include "db/fts_text.h"
+
+namespace provena {
+namespace {
+
+using Kind = QueryNode::Kind;
+
+Error error_at(size_t column, const std::string& what) {
+  return make_error("query error at column " + std::to_string(column) + ": " + what);
+}
+
+// LIKE pattern for a user value: % _ and \ taken literally (ESCAPE '\').
+std::string like_literal(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Text that may live inside one FTS5 expression: leaves, ANDs (with at least one positive
+// part: FTS5's NOT is binary) and ORs of such.
+bool fts_positive(const QueryNode& n) {
+  switch (n.kind) {
+    case Kind::kText: return true;
+    case Kind::kOr:
+      for (const auto& c : n.children)
+        if (!fts_positive(c)) return false;
+      return true;
+    case Kind::kAnd: {
+      bool positive = false;
+      for (const auto& c : n.children) {
+        if (c.kind == Kind::kNot) {
+          if (!fts_positive(c.children[0])) return false;
+        } else if (fts_positive(c)) {
+          positive = true;
+        } else {
+          return false;
+        }
+      }
+      return positive;
+    }
+    default: return false;
+  }
+}
+
+class Compiler {
+ public:
+  SqlQuery out;
+
+  Result<std::string> fts(const QueryNode& n) {
+    switch (n.kind) {
+      case Kind::kText: {
+        std::string p = fts_phrase(n.text);
+        if (p.empty()) return error_at(n.column, "'" + n.text + "' has no letters or digits to search for");
+        return std::string(n.negative ? "negative_prompt : " : "{prompt meta} : ") + p + (n.prefix ? " *" : "");
+      }
+      case Kind::kOr: {
+        std::string s = "(";
+        for (size_t i = 0; i < n.children.size(); ++i) {
+          auto c = fts(n.children[i]);
+          if (!c) return c;
+          s += (i ? " OR " : "") + *c;
+        }
+        return s + ")";
+      }
+      case Kind::kAnd: {
+        std::string pos, neg;
+        for (const auto& c : n.children) {
+          bool is_not = c.kind == Kind::kNot;
+          auto e = fts(is_not ? c.children[0] : c);
+          if (!e) return e;
+          if (is_not) neg += " NOT " + *e;
+          else pos += (pos.empty() ? "" : " AND ") + *e;
+        }
+        // FTS5: NOT binds tighter than AND; parenthesize so `a b -c` is (a AND b) NOT c.
+        return "((" + pos + ")" + neg + ")";
+      }
+      default: return make_error("internal: not a text node");
+    }
+  }
+
+  void bind(SqlValue v) { out.binds.push_back(std::move(v)); }
+
+  void range(const std::string& col, const QueryNode& n, const QueryBound& lo, const QueryBound& hi, bool real,
+             std::string& s) {
+    std::string parts;
+    auto add = [&](const QueryBound& b, const char* op_incl, const char* op_excl) {
+      if (!b.set) return;
+      parts += (parts.empty() ? "" : " AND ") + col + (b.inclusive ? op_incl : op_excl) + "?";
+      if (real) bind(b.real);
+      else bind(b.value);
+    };
+    (void)n;
+    // An exact integer is one comparison (uses the index for seed:N).
+    if (!real && lo.set && hi.set && lo.inclusive && hi.inclusive && lo.value == hi.value) {
+      s += col + " = ?";
+      bind(lo.value);
+      return;
+    }
+    add(lo, " >= ", " > ");
+    add(hi, " <= ", " < ");
+    s += "(" + parts + ")";
+  }
+
+  void name_match(const std::string& col, const std::string& value, std::string& s) {
+    bool prefix = value.size() > 1 && value.back() == '*';
+    if (prefix) {
+      s += col + " LIKE ? ESCAPE '\\'";
+      bind(like_literal(std::string_view(value).substr(0, value.size() - 1)) + "%");
+    } else {
+      s += col + " = ? COLLATE NOCASE";
+      bind(value);
+    }
+  }
+
+  Result<std::string> cond(const QueryNode& n) {
+    std::string s;
+    switch (n.kind) {
+      case Kind::kAnd:
+      case Kind::kOr: {
+        s = "(";
+        for (size_t i = 0; i < n.children.size(); ++i) {
+          auto c = cond(n.children[i]);
+          if (!c) return c;
+          s += (i ? (n.kind == Kind::kAnd ? " AND " : " OR ") : "") + *c;
+        }
+        return s + ")";
+      }
+      case Kind::kNot: {
+        auto c = cond(n.children[0]);
+        if (!c) return c;
+        return "NOT " + *c;
+      }
+      case Kind::kText: {
+        auto e = fts(n);
+        if (!e) return e;
+        bind(*e);
+        return std::string("a.id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
+      }
+      case Kind::kField: break;
+    }
+    switch (n.field) {
+      case QueryField::kSeed: range("g.seed", n, n.lo, n.hi, false, s); break;
+      case QueryField::kSteps: range("g.steps", n, n.lo, n.hi, false, s); break;
+      case QueryField::kCfg: range("g.cfg_scale", n, n.lo, n.hi, true, s); break;
+      case QueryField::kWidth: range("a.width", n, n.lo, n.hi, false, s); break;
+      case QueryField::kHeight: range("a.height", n, n.lo, n.hi, false, s); break;
+      case QueryField::kDate: range("g.made_at", n, n.lo, n.hi, false, s); break;
+      case QueryField::kSize:
+        s += "(";
+        range("a.width", n, n.lo, n.hi, false, s);
+        s += " AND ";
+        range("a.height", n, n.lo2, n.hi2, false, s);
+        s += ")";
+        break;
+      case QueryField::kModel: {
+        // The name anywhere in the model name, or a prefix of its hash.
+        std::string v = n.value.back() == '*' ? n.value.substr(0, n.value.size() - 1) : n.value;
+        s += "(g.model LIKE ? ESCAPE '\\' OR g.model_hash LIKE ? ESCAPE '\\')";
+        bind("%" + like_literal(v) + "%");
+        bind(like_literal(v) + "%");
+        break;
+      }
+      case QueryField::kSampler: name_match("g.sampler", n.value, s); break;
+      case QueryField::kScheduler: name_match("g.scheduler", n.value, s); break;
+      case QueryField::kTool: name_match("g.tool", n.value, s); break;
+      case QueryField::kTemplate: name_match("g.template_id", n.value, s); break;
+      case QueryField::kLora: {
+        // Keywords are stored normalized (detail_tweaker -> "detail tweaker").
+        bool prefix = n.value.size() > 1 && n.value.back() == '*';
+        std::string name = normalize_keyword(std::string_view(n.value).substr(0, n.value.size() - (prefix ? 1 : 0)));
+        s += "a.id IN (SELECT ka.asset_id FROM keyword_assets ka JOIN keywords k ON k.id = ka.keyword_id "
+             "WHERE k.kind = 1 AND ";
+        name_match("k.text", prefix ? name + "*" : name, s);
+        s += ")";
+        break;
+      }
+      case QueryField::kPath:
+        s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = a.id AND instr(f.path, ?) > 0)";
+        bind(n.value);
+        break;
+      case QueryField::kHas:
+        if (n.value == "negative") s += "coalesce(g.negative_prompt, '') <> ''";
+        else if (n.value == "prompt") s += "coalesce(g.prompt, '') <> ''";
+        else if (n.value == "seed") s += "g.seed IS NOT NULL";
+        else if (n.value == "model") s += "(g.model IS NOT NULL OR g.model_hash IS NOT NULL)";
+        else if (n.value == "template") s += "g.template_id IS NOT NULL";
+        else if (n.value == "lora")
+          s += "a.id IN (SELECT ka.asset_id FROM keyword_assets ka JOIN keywords k ON k.id = ka.keyword_id WHERE k.kind = 1)";
+        else s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = a.id AND f.missing = 0)";
+        break;
+    }
+    return s;
+  }
+};
+
+}  // namespace
+
+Result<SqlQuery> compile_query(const SearchQuery& query) {
+  Compiler c;
+  if (!query.root) return c.out;
+  // The top level as a list of conjuncts; the positive text ones (and negated text, which
+  // FTS5 can subtract) join into the driving FTS expression.
+  std::vector<const QueryNode*> conjuncts;
+  if (query.root->kind == Kind::kAnd)
+    for (const auto& ch : query.root->children) conjuncts.push_back(&ch);
+  else
+    conjuncts.push_back(&*query.root);
+  std::string fts_pos, fts_neg;
+  std::vector<const QueryNode*> rest;
+  for (const QueryNode* n : conjuncts) {
+    if (fts_positive(*n)) {
+      auto e = c.fts(*n);
+      if (!e) return e.error();
+      fts_pos += (fts_pos.empty() ? "" : " AND ") + *e;
+    } else {
+      rest.push_back(n);
+    }
+  }
+  std::string where;
+  for (const QueryNode* n : rest) {
+    if (!fts_pos.empty() && n->kind == Kind::kNot && fts_positive(n->children[0])) {
+      auto e = c.fts(n->children[0]);
+      if (!e) return e.error();
+      fts_neg += " NOT " + *e;
+      continue;
+    }
+    auto s = c.cond(*n);
+    if (!s) return s.error();
+    where += (where.empty() ? "" : " AND ") + *s;
+  }
+  if (!fts_pos.empty()) c.out.fts = "((" + fts_pos + ")" + fts_neg + ")";
+  c.out.where = where;
+  return c.out;
+}
+
+SqlScope scope_sql(const SqlQuery& q) {
+  SqlScope s;
+  if (!q.fts.empty()) {
+    s.from_where = "FROM prompt_fts m JOIN assets a ON a.id = m.rowid LEFT JOIN generations g ON g.asset_id = a.id "
+                   "WHERE prompt_fts MATCH ?";
+    s.binds.emplace_back(q.fts);
+    if (!q.where.empty()) s.from_where += " AND " + q.where;
+  } else {
+    s.from_where = "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id";
+    if (!q.where.empty()) s.from_where += " WHERE " + q.where;
+  }
+  s.binds.insert(s.binds.end(), q.binds.begin(), q.binds.end());
+  return s;
+}
+
+}  // namespace provena

@@ -1,0 +1,36 @@
+// Compiles a parsed search query into parameterized SQL over the catalog's tables
+// (assets a, generations g, prompt_fts). Internal to db/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+#include "db/query.h"
+
+namespace provena {
+
+using SqlValue = std::variant<int64_t, double, std::string>;
+
+struct SqlQuery {
+  // FTS5 expression that drives the search (bound to `prompt_fts MATCH ?`); empty when
+  // the query has no positive text at its top level.
+  std::string fts;
+  std::string where;            // condition over a and g with ? placeholders; empty = none
+  std::vector<SqlValue> binds;  // for `where`, in order
+};
+
+// Fails only on text with nothing indexable in it (e.g. `-...`), naming its column.
+Result<SqlQuery> compile_query(const SearchQuery& query);
+
+// The FROM/WHERE part selecting the matching asset ids as `a.id` (for stats scopes):
+// "FROM ... WHERE ..." plus its binds, the FTS expression first when there is one.
+struct SqlScope {
+  std::string from_where;
+  std::vector<SqlValue> binds;
+};
+SqlScope scope_sql(const SqlQuery& q);
+
+}  // namespace provena
