@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -181,7 +183,60 @@ std::string make_prompt(Rng& rng, std::vector<const Lora*>& loras) {
   return join(groups, ", ");
 }
 
+constexpr const char* kSyllables[] = {"ka", "ri", "mo", "vel", "than", "zu", "lor", "en", "shi", "dra",
+                                     "no", "bel", "ix", "ta", "ren", "ga", "mi", "sol", "ph", "qua",
+                                     "dor", "ae", "kin", "ra"};
+constexpr size_t kTailNames = 100000;
+
+// Name number `rank` of the long tail: two to four syllables, distinct per rank.
+std::string tail_name(size_t rank) {
+  std::string w;
+  size_t n = rank + 24;
+  while (n) {
+    w += kSyllables[n % std::size(kSyllables)];
+    n /= std::size(kSyllables);
+  }
+  return w;
+}
+
+// A tag of the long tail: rank r is drawn with probability ~1/r (Zipf, s = 1), so a few
+// names are everywhere and most appear a handful of times in a million prompts.
+std::string tail_tag(Rng& rng) {
+  double u = static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+  size_t rank = static_cast<size_t>(std::exp(u * std::log(static_cast<double>(kTailNames)))) - 1;
+  std::string name = tail_name(rank);
+  switch (rank % 4) {
+    case 0: return "by " + name;
+    case 1: return name + " (character)";
+    case 2: return name + " style";
+    default: return name + " " + tail_name(rank / 7 + 11);
+  }
+}
+
 }  // namespace
+
+std::string synthetic_tail_name(size_t rank) { return tail_name(rank); }
+
+Record synthetic_library_record(uint64_t seed, int64_t index) {
+  Record r = synthetic_record(seed, index);
+  Rng rng = rng_for(seed, index, 0x6c6962);
+  size_t tags = rng.below(4);  // 0-3 rare tags
+  std::string& p = *r.prompt;
+  for (size_t i = 0; i < tags; ++i) p += ", " + tail_tag(rng);
+  // Two years of history, more recent months busier (as libraries grow).
+  constexpr int64_t kStart = 1735689600;  // 2025-01-01
+  constexpr int64_t kSpan = 2 * 365 * 86400;
+  double u = static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+  int64_t t = kStart + static_cast<int64_t>(std::sqrt(u) * kSpan);
+  char buf[32];
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  r.created_at = buf;
+  if (rng.chance(0.02)) r.template_use = TemplateUse{"portrait-" + std::to_string(rng.below(20)), 1, {{"subject", "x"}}};
+  return r;
+}
 
 Record synthetic_record(uint64_t seed, int64_t index) {
   Rng rng = rng_for(seed, index, 0x7072);

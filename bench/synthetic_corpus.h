@@ -41,6 +41,13 @@ struct CorpusMarker {
 // The record that file `index` of a corpus made with `seed` carries.
 Record synthetic_record(uint64_t seed, int64_t index);
 
+// A record for a large library (the search benchmark): synthetic_record() plus a long
+// tail of rare tags (artists, characters, styles drawn Zipf-like from ~100k names), a
+// creation time spread over two years, and a template use on one record in fifty.
+Record synthetic_library_record(uint64_t seed, int64_t index);
+// Name `rank` of that long tail (rank 0 is the most frequent).
+std::string synthetic_tail_name(size_t rank);
+
 // The PNG bytes of file `index`: a 16x16 RGB image unique to (seed, index), with
 // format_infotext(synthetic_record(seed, index)) in a `parameters` text chunk.
 Result<std::string> synthetic_png(uint64_t seed, int64_t index);

@@ -191,7 +191,7 @@ struct Catalog::Impl {
         if (mtime.executeStep() && !mtime.getColumn(0).isNull()) made = mtime.getColumn(0).getInt64(), have_made = true;
         mtime.reset();
       }
-      std::string kw = keywords.add(id, record_keywords(e.record));
+      std::string kw = keywords.add(record_keywords(e.record));
       if (have_made) update.bind(1, static_cast<int64_t>(made));
       else update.bind(1);
       if (e.record.template_use) update.bind(2, e.record.template_use->id);
@@ -252,7 +252,7 @@ struct Catalog::Impl {
     st.bind(17, static_cast<int64_t>(made_at(item)));
     if (r.template_use) st.bindNoCopy(18, r.template_use->id);
     else st.bind(18);
-    std::string kw = keywords.add(asset_id, d.keywords);
+    std::string kw = keywords.add(d.keywords);
     if (kw.empty()) st.bind(19);
     else st.bindNoCopy(19, kw.data(), static_cast<int>(kw.size()));
     st.exec();
@@ -324,6 +324,7 @@ Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& path, Mode mod
         version = m.version;
       }
     }
+    register_keyword_functions(db);
     db.exec("PRAGMA cache_size = -65536");  // 64 MiB page cache
     db.exec("PRAGMA temp_store = MEMORY");
     impl->version = version;

@@ -1,6 +1,7 @@
 #include "db/keyword_index.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 
@@ -95,6 +96,39 @@ void decode_keyword_ids(std::string_view blob, std::vector<int64_t>& positive, s
   }
 }
 
+bool has_positive_keyword(std::string_view blob, int64_t id) {
+  int64_t prev = 0;
+  uint64_t v = 0;
+  int shift = 0;
+  for (char ch : blob) {
+    auto b = static_cast<unsigned char>(ch);
+    if (shift > 56) return false;
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b & 0x80) {
+      shift += 7;
+      continue;
+    }
+    if (v == 0) return false;  // the separator: the negative ids follow
+    prev += static_cast<int64_t>(v);
+    if (prev >= id) return prev == id;  // sorted
+    v = 0;
+    shift = 0;
+  }
+  return false;
+}
+
+void register_keyword_functions(SQLite::Database& db) {
+  auto fn = [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+    const void* blob = sqlite3_value_blob(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    bool found = blob && has_positive_keyword(std::string_view(static_cast<const char*>(blob), static_cast<size_t>(n)),
+                                              sqlite3_value_int64(argv[1]));
+    sqlite3_result_int(ctx, found ? 1 : 0);
+  };
+  sqlite3_create_function_v2(db.getHandle(), "provena_has_keyword", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn,
+                             nullptr, nullptr, nullptr);
+}
+
 KeywordIndex::KeywordIndex(SQLite::Database& db) : db_(db) {}
 KeywordIndex::~KeywordIndex() = default;
 
@@ -102,7 +136,6 @@ void KeywordIndex::reset() {
   loaded_ = false;
   ids_.clear();
   pending_counts_.clear();
-  pending_postings_.clear();
 }
 
 int64_t KeywordIndex::id_of(KeywordKind kind, const std::string& text) {
@@ -116,8 +149,6 @@ int64_t KeywordIndex::id_of(KeywordKind kind, const std::string& text) {
     insert_keyword_ = std::make_unique<SQLite::Statement>(db_, "INSERT INTO keywords(kind, text) VALUES (?, ?)");
     bump_counts_ = std::make_unique<SQLite::Statement>(
         db_, "UPDATE keywords SET positive = positive + ?, negative = negative + ? WHERE id = ?");
-    insert_posting_ = std::make_unique<SQLite::Statement>(
-        db_, "INSERT OR IGNORE INTO keyword_assets(keyword_id, asset_id) VALUES (?, ?)");
     loaded_ = true;
   }
   std::string key(1, static_cast<char>(kind));
@@ -133,7 +164,7 @@ int64_t KeywordIndex::id_of(KeywordKind kind, const std::string& text) {
   return id;
 }
 
-std::string KeywordIndex::add(int64_t asset_id, const RecordKeywords& kw) {
+std::string KeywordIndex::add(const RecordKeywords& kw) {
   std::vector<int64_t> pos, neg;
   pos.reserve(kw.positive.size());
   neg.reserve(kw.negative.size());
@@ -141,7 +172,6 @@ std::string KeywordIndex::add(int64_t asset_id, const RecordKeywords& kw) {
     int64_t id = id_of(kind, text);
     pos.push_back(id);
     ++pending_counts_[id].first;
-    pending_postings_.emplace_back(id, asset_id);
   }
   for (const auto& [kind, text] : kw.negative) {
     int64_t id = id_of(kind, text);
@@ -163,15 +193,7 @@ void KeywordIndex::flush() {
     bump_counts_->exec();
     bump_counts_->reset();
   }
-  std::sort(pending_postings_.begin(), pending_postings_.end());
-  for (const auto& [kw, asset] : pending_postings_) {
-    insert_posting_->bind(1, static_cast<int64_t>(kw));
-    insert_posting_->bind(2, static_cast<int64_t>(asset));
-    insert_posting_->exec();
-    insert_posting_->reset();
-  }
   pending_counts_.clear();
-  pending_postings_.clear();
 }
 
 }  // namespace provena

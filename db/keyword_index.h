@@ -1,6 +1,6 @@
 // Prompt keywords in the catalog (internal to db/): the per-record keyword list stored in
 // generations.keywords, and the writer-side index that maps keyword text to ids, keeps the
-// per-keyword record counts and the keyword -> records postings up to date at ingest.
+// per-keyword record counts up to date at ingest.
 #pragma once
 
 #include <cstdint>
@@ -31,15 +31,20 @@ RecordKeywords record_keywords(const Record& r);
 std::string encode_keyword_ids(std::vector<int64_t> positive, std::vector<int64_t> negative);
 // Malformed input yields the ids that could be read.
 void decode_keyword_ids(std::string_view blob, std::vector<int64_t>& positive, std::vector<int64_t>& negative);
+// Whether `id` is among the positive ids (no allocation; for the SQL function below).
+bool has_positive_keyword(std::string_view blob, int64_t id);
+
+// Registers provena_has_keyword(keywords_blob, id) on a connection.
+void register_keyword_functions(SQLite::Database& db);
 
 class KeywordIndex {
  public:
   explicit KeywordIndex(SQLite::Database& db);
   ~KeywordIndex();
   // Within the caller's transaction: ids for the record's keywords (new keywords are
-  // inserted), counts and postings queued; returns the generations.keywords blob.
-  std::string add(int64_t asset_id, const RecordKeywords& kw);
-  // Writes the queued counts and postings (sorted, so the B-trees are appended to in order).
+  // inserted), counts queued; returns the generations.keywords blob.
+  std::string add(const RecordKeywords& kw);
+  // Writes the queued counts (in id order).
   void flush();
   // After a rolled-back transaction: forget ids that may not exist any more.
   void reset();
@@ -50,8 +55,7 @@ class KeywordIndex {
   bool loaded_ = false;
   std::unordered_map<std::string, int64_t> ids_;  // kind byte + text -> id
   std::unordered_map<int64_t, std::pair<int64_t, int64_t>> pending_counts_;
-  std::vector<std::pair<int64_t, int64_t>> pending_postings_;
-  std::unique_ptr<SQLite::Statement> insert_keyword_, bump_counts_, insert_posting_;
+  std::unique_ptr<SQLite::Statement> insert_keyword_, bump_counts_;
 };
 
 }  // namespace provena

@@ -175,13 +175,18 @@ class Compiler {
       case QueryField::kTool: name_match("g.tool", n.value, s); break;
       case QueryField::kTemplate: name_match("g.template_id", n.value, s); break;
       case QueryField::kLora: {
-        // Keywords are stored normalized (detail_tweaker -> "detail tweaker").
+        // Candidates from the full-text index (the name's words in the prompt), confirmed
+        // by the record's keyword list; keywords are stored normalized (detail_tweaker ->
+        // "detail tweaker").
         bool prefix = n.value.size() > 1 && n.value.back() == '*';
         std::string name = normalize_keyword(std::string_view(n.value).substr(0, n.value.size() - (prefix ? 1 : 0)));
-        s += "a.id IN (SELECT ka.asset_id FROM keyword_assets ka JOIN keywords k ON k.id = ka.keyword_id "
+        std::string phrase = fts_phrase(name);
+        if (phrase.empty()) return error_at(n.column, "expected a LoRA name after lora:");
+        s += "(a.id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?) AND EXISTS (SELECT 1 FROM keywords k "
              "WHERE k.kind = 1 AND ";
+        bind("prompt : " + phrase + (prefix ? " *" : ""));
         name_match("k.text", prefix ? name + "*" : name, s);
-        s += ")";
+        s += " AND provena_has_keyword(g.keywords, k.id)))";
         break;
       }
       case QueryField::kPath:
@@ -194,8 +199,11 @@ class Compiler {
         else if (n.value == "seed") s += "g.seed IS NOT NULL";
         else if (n.value == "model") s += "(g.model IS NOT NULL OR g.model_hash IS NOT NULL)";
         else if (n.value == "template") s += "g.template_id IS NOT NULL";
-        else if (n.value == "lora")
-          s += "a.id IN (SELECT ka.asset_id FROM keyword_assets ka JOIN keywords k ON k.id = ka.keyword_id WHERE k.kind = 1)";
+        else if (n.value == "lora") {
+          s += "(a.id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?) AND EXISTS (SELECT 1 FROM keywords k "
+               "WHERE k.kind = 1 AND provena_has_keyword(g.keywords, k.id)))";
+          bind(std::string("prompt : (lora OR lyco)"));
+        }
         else s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = a.id AND f.missing = 0)";
         break;
     }

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "db/catalog_internals.h"
+#include "db/fts_text.h"
 #include "db/keyword_index.h"
 #include "db/query_sql.h"
 
@@ -97,6 +98,20 @@ std::string scope_filter(const std::optional<SqlScope>& scope) {
   return scope ? " AND g.asset_id IN (SELECT a.id " + scope->from_where + ")" : std::string();
 }
 
+// The records holding a keyword (of any of `ids`, one text), within a scope: candidates
+// from the full-text index (the keyword's words as a phrase in the prompt), confirmed
+// against each record's keyword list. "FROM ... WHERE ..." over generations g.
+SqlScope records_with(const std::string& keyword, const std::vector<int64_t>& ids, const std::optional<SqlScope>& scope) {
+  SqlScope m;
+  m.from_where = "FROM prompt_fts m JOIN generations g ON g.asset_id = m.rowid WHERE prompt_fts MATCH ? AND (";
+  for (size_t i = 0; i < ids.size(); ++i)
+    m.from_where += (i ? " OR " : "") + std::string("provena_has_keyword(g.keywords, ") + std::to_string(ids[i]) + ")";
+  m.from_where += ")" + scope_filter(scope);
+  m.binds.emplace_back("prompt : " + fts_phrase(normalize_keyword(keyword)));
+  if (scope) m.binds.insert(m.binds.end(), scope->binds.begin(), scope->binds.end());
+  return m;
+}
+
 }  // namespace
 
 Result<std::vector<KeywordCount>> top_keywords(const Catalog& catalog, const KeywordQuery& q) {
@@ -147,10 +162,9 @@ Result<CooccurrenceReport> cooccurring(const Catalog& catalog, const std::string
     // Partners: the keyword lists of the records holding the keyword.
     std::unordered_map<int64_t, int64_t> together;
     {
-      SQLite::Statement st(db, "SELECT DISTINCT g.asset_id, g.keywords FROM keyword_assets ka JOIN generations g "
-                               "ON g.asset_id = ka.asset_id WHERE ka.keyword_id IN (" + id_list(ids) + ")" +
-                               scope_filter(*scope));
-      if (*scope) bind_values(st, (*scope)->binds);
+      SqlScope m = records_with(keyword, ids, *scope);
+      SQLite::Statement st(db, "SELECT g.asset_id, g.keywords " + m.from_where);
+      bind_values(st, m.binds);
       std::vector<int64_t> pos, neg;
       while (st.executeStep()) {
         ++r.records;
@@ -206,11 +220,10 @@ Result<std::vector<TrendPoint>> keyword_trend(const Catalog& catalog, const std:
     std::vector<int64_t> ids = keyword_ids(db, keyword);
     if (ids.empty()) return unknown_keyword(db, keyword);
     std::string period = std::string("strftime('") + fmt + "', g.made_at, 'unixepoch')";
-    SQLite::Statement st(db, "SELECT " + period + " AS p, count(DISTINCT g.asset_id), min(g.made_at), max(g.made_at) "
-                             "FROM keyword_assets ka JOIN generations g ON g.asset_id = ka.asset_id "
-                             "WHERE ka.keyword_id IN (" + id_list(ids) + ") AND g.made_at IS NOT NULL" +
-                             scope_filter(*scope) + " GROUP BY p ORDER BY p");
-    if (*scope) bind_values(st, (*scope)->binds);
+    SqlScope m = records_with(keyword, ids, *scope);
+    SQLite::Statement st(db, "SELECT " + period + " AS p, count(*) " + m.from_where +
+                                 " AND g.made_at IS NOT NULL GROUP BY p ORDER BY p");
+    bind_values(st, m.binds);
     while (st.executeStep()) out.push_back({st.getColumn(0).getString(), st.getColumn(1).getInt64(), 0});
     if (out.empty()) return out;
     // Totals per period (the share of records using the keyword): the records made in
@@ -219,8 +232,8 @@ Result<std::vector<TrendPoint>> keyword_trend(const Catalog& catalog, const std:
     const char* end_mod = by == TrendBucket::kDay ? "'start of day', '+1 day'" : by == TrendBucket::kWeek ? "'+1 day', 'weekday 1', 'start of day'" : "'start of month', '+1 month'";
     SQLite::Statement span(db, std::string("SELECT CAST(strftime('%s', min(g.made_at), 'unixepoch', ") + start_mod +
                                    ") AS INTEGER), CAST(strftime('%s', max(g.made_at), 'unixepoch', " + end_mod +
-                                   ") AS INTEGER) FROM keyword_assets ka JOIN generations g ON g.asset_id = ka.asset_id "
-                                   "WHERE ka.keyword_id IN (" + id_list(ids) + ")");
+                                   ") AS INTEGER) " + m.from_where);
+    bind_values(span, m.binds);
     span.executeStep();
     int64_t lo = span.getColumn(0).getInt64(), hi = span.getColumn(1).getInt64();
     std::string sql = "SELECT " + period + " AS p, count(*) FROM generations g WHERE g.made_at >= ? AND g.made_at < ?" +
@@ -281,10 +294,9 @@ Result<KeywordProfile> keyword_profile(const Catalog& catalog, const std::string
     }
     std::vector<double> steps, cfg;
     std::unordered_map<std::string, int64_t> models;
-    SQLite::Statement st(db, "SELECT DISTINCT g.asset_id, g.steps, g.cfg_scale, g.made_at, coalesce(g.model, '') "
-                             "FROM keyword_assets ka JOIN generations g ON g.asset_id = ka.asset_id WHERE ka.keyword_id IN (" +
-                             id_list(ids) + ")" + scope_filter(*scope));
-    if (*scope) bind_values(st, (*scope)->binds);
+    SqlScope m = records_with(keyword, ids, *scope);
+    SQLite::Statement st(db, "SELECT g.asset_id, g.steps, g.cfg_scale, g.made_at, coalesce(g.model, '') " + m.from_where);
+    bind_values(st, m.binds);
     int64_t in_scope = 0;
     while (st.executeStep()) {
       ++in_scope;

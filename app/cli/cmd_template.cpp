@@ -202,6 +202,10 @@ int cmd_template(const std::vector<std::string>& argv) {
   bool known = false;
   for (const char* s : kSubs) known = known || sub == s;
   if (!known) throw UsageError{"unknown template command '" + sub + "'"};
+  const size_t want = sub == "list" || sub == "suggest" ? 1 : 2;
+  if (sub != "wildcard" && args.positional().size() != want)
+    throw UsageError{"template " + sub + (want == 1 ? " takes no arguments" : " takes exactly one argument") +
+                     " (quote values with spaces)"};
   auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
   if (!catalog) return kExitFailures;
   Catalog& c = *catalog;
