@@ -194,8 +194,10 @@ class Compiler {
         bind(n.value);
         break;
       case QueryField::kHas:
-        if (n.value == "negative") s += "coalesce(g.negative_prompt, '') <> ''";
-        else if (n.value == "prompt") s += "coalesce(g.prompt, '') <> ''";
+        if (n.value == "negative")
+          s += "EXISTS (SELECT 1 FROM generation_texts t WHERE t.asset_id = a.id AND coalesce(t.negative_prompt, '') <> '')";
+        else if (n.value == "prompt")
+          s += "EXISTS (SELECT 1 FROM generation_texts t WHERE t.asset_id = a.id AND coalesce(t.prompt, '') <> '')";
         else if (n.value == "seed") s += "g.seed IS NOT NULL";
         else if (n.value == "model") s += "(g.model IS NOT NULL OR g.model_hash IS NOT NULL)";
         else if (n.value == "template") s += "g.template_id IS NOT NULL";
@@ -255,11 +257,12 @@ SqlScope scope_sql(const SqlQuery& q) {
   SqlScope s;
   if (!q.fts.empty()) {
     s.from_where = "FROM prompt_fts m JOIN assets a ON a.id = m.rowid LEFT JOIN generations g ON g.asset_id = a.id "
-                   "WHERE prompt_fts MATCH ?";
+                   "LEFT JOIN generation_texts t ON t.asset_id = a.id WHERE prompt_fts MATCH ?";
     s.binds.emplace_back(q.fts);
     if (!q.where.empty()) s.from_where += " AND " + q.where;
   } else {
-    s.from_where = "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id";
+    s.from_where = "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id "
+                   "LEFT JOIN generation_texts t ON t.asset_id = a.id";
     if (!q.where.empty()) s.from_where += " WHERE " + q.where;
   }
   s.binds.insert(s.binds.end(), q.binds.begin(), q.binds.end());

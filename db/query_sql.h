@@ -1,5 +1,5 @@
 // Compiles a parsed search query into parameterized SQL over the catalog's tables
-// (assets a, generations g, prompt_fts). Internal to db/.
+// (assets a, generations g, generation_texts t, prompt_fts). Internal to db/.
 #pragma once
 
 #include <cstdint>

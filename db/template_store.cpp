@@ -207,9 +207,9 @@ Result<std::vector<PromptSample>> prompt_history(const Catalog& catalog, const s
   return guarded("reading the prompt history", [&]() -> Result<std::vector<PromptSample>> {
     SqlScope scope = scope_sql(*compiled);
     SQLite::Statement st(CatalogInternals::db(catalog),
-                         "SELECT g.prompt, count(*) " + scope.from_where +
-                             (scope.from_where.find(" WHERE ") == std::string::npos ? " WHERE " : " AND ") +
-                             "coalesce(g.prompt, '') <> '' GROUP BY g.prompt ORDER BY 2 DESC, 1 LIMIT ?");
+                         "SELECT t.prompt, count(*) FROM generation_texts t WHERE t.asset_id IN (SELECT a.id " +
+                             scope.from_where + ") AND coalesce(t.prompt, '') <> '' GROUP BY t.prompt "
+                             "ORDER BY 2 DESC, 1 LIMIT ?");
     st.bind(bind_values(st, scope.binds), limit);
     std::vector<PromptSample> out;
     while (st.executeStep()) out.push_back({st.getColumn(0).getString(), st.getColumn(1).getInt64()});

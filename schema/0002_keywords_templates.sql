@@ -1,5 +1,24 @@
 -- Search fields, prompt-keyword statistics and the template library.
 
+-- The bulky text of a generation moves to its own table, so that `generations` is a
+-- narrow row of parameters (~100 bytes instead of ~1.2 KB) that filters, sorts and
+-- statistics scan quickly (a full scan of a million records: ~0.1 GB instead of 1.4).
+CREATE TABLE generation_texts (
+  asset_id        INTEGER PRIMARY KEY REFERENCES assets(id),
+  prompt          TEXT,
+  negative_prompt TEXT,
+  created_at      TEXT,
+  details_json    TEXT,  -- the rest of the record (system, performance, extra params, ...)
+  raw             BLOB   -- the metadata verbatim, see db/raw_metadata.h
+);
+INSERT INTO generation_texts(asset_id, prompt, negative_prompt, created_at, details_json, raw)
+  SELECT asset_id, prompt, negative_prompt, created_at, details_json, raw FROM generations;
+ALTER TABLE generations DROP COLUMN prompt;
+ALTER TABLE generations DROP COLUMN negative_prompt;
+ALTER TABLE generations DROP COLUMN created_at;
+ALTER TABLE generations DROP COLUMN details_json;
+ALTER TABLE generations DROP COLUMN raw;
+
 -- When the image was made (unix seconds): the metadata's creation time, else the file's
 -- modification time at import. Drives date: queries, sort:date and trends.
 ALTER TABLE generations ADD COLUMN made_at INTEGER;
