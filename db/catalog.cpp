@@ -504,7 +504,7 @@ Result<SearchPage> Catalog::search(const std::string& text, const SearchOptions&
     const bool by_id = q->sort == QuerySort::kRecent;
     const bool desc = q->descending;
     const char* id_col = fts ? "m.rowid" : "a.id";
-    SqlScope scope = scope_sql(sq);
+    SqlScope scope = scope_sql(sq, true);
     std::string sql = std::string(kEntryColumns) + ", " + key.expr + " " + scope.from_where;
     std::string extra;
     // Sorting by a field lists the records that have it.

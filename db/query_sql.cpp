@@ -1,7 +1,7 @@
 // Query AST -> SQL. Positive text at the top level of the query becomes one FTS5
 // expression that drives the search (FTS5 yields matching rowids directly, newest first
 // or by rank); everything else becomes a condition with bound values. Text nested under
-// OR with fields, or negated alone, becomes `a.id [NOT] IN (SELECT rowid ... MATCH ?)`.
+// OR with fields, or negated alone, becomes `g.asset_id [NOT] IN (SELECT rowid ... MATCH ?)`.
 #include "db/query_sql.h"
 
 #include "core/keywords.h"
@@ -144,7 +144,7 @@ class Compiler {
         auto e = fts(n);
         if (!e) return e;
         bind(*e);
-        return std::string("a.id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
+        return std::string("g.asset_id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
       }
       case Kind::kField: break;
     }
@@ -152,10 +152,17 @@ class Compiler {
       case QueryField::kSeed: range("g.seed", n, n.lo, n.hi, false, s); break;
       case QueryField::kSteps: range("g.steps", n, n.lo, n.hi, false, s); break;
       case QueryField::kCfg: range("g.cfg_scale", n, n.lo, n.hi, true, s); break;
-      case QueryField::kWidth: range("a.width", n, n.lo, n.hi, false, s); break;
-      case QueryField::kHeight: range("a.height", n, n.lo, n.hi, false, s); break;
+      case QueryField::kWidth:
+        out.needs_assets = true;
+        range("a.width", n, n.lo, n.hi, false, s);
+        break;
+      case QueryField::kHeight:
+        out.needs_assets = true;
+        range("a.height", n, n.lo, n.hi, false, s);
+        break;
       case QueryField::kDate: range("g.made_at", n, n.lo, n.hi, false, s); break;
       case QueryField::kSize:
+        out.needs_assets = true;
         s += "(";
         range("a.width", n, n.lo, n.hi, false, s);
         s += " AND ";
@@ -182,7 +189,7 @@ class Compiler {
         std::string name = normalize_keyword(std::string_view(n.value).substr(0, n.value.size() - (prefix ? 1 : 0)));
         std::string phrase = fts_phrase(name);
         if (phrase.empty()) return error_at(n.column, "expected a LoRA name after lora:");
-        s += "(a.id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?) AND EXISTS (SELECT 1 FROM keywords k "
+        s += "(g.asset_id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?) AND EXISTS (SELECT 1 FROM keywords k "
              "WHERE k.kind = 1 AND ";
         bind("prompt : " + phrase + (prefix ? " *" : ""));
         name_match("k.text", prefix ? name + "*" : name, s);
@@ -190,23 +197,23 @@ class Compiler {
         break;
       }
       case QueryField::kPath:
-        s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = a.id AND instr(f.path, ?) > 0)";
+        s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = g.asset_id AND instr(f.path, ?) > 0)";
         bind(n.value);
         break;
       case QueryField::kHas:
         if (n.value == "negative")
-          s += "EXISTS (SELECT 1 FROM generation_texts t WHERE t.asset_id = a.id AND coalesce(t.negative_prompt, '') <> '')";
+          s += "EXISTS (SELECT 1 FROM generation_texts t WHERE t.asset_id = g.asset_id AND coalesce(t.negative_prompt, '') <> '')";
         else if (n.value == "prompt")
-          s += "EXISTS (SELECT 1 FROM generation_texts t WHERE t.asset_id = a.id AND coalesce(t.prompt, '') <> '')";
+          s += "EXISTS (SELECT 1 FROM generation_texts t WHERE t.asset_id = g.asset_id AND coalesce(t.prompt, '') <> '')";
         else if (n.value == "seed") s += "g.seed IS NOT NULL";
         else if (n.value == "model") s += "(g.model IS NOT NULL OR g.model_hash IS NOT NULL)";
         else if (n.value == "template") s += "g.template_id IS NOT NULL";
         else if (n.value == "lora") {
-          s += "(a.id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?) AND EXISTS (SELECT 1 FROM keywords k "
+          s += "(g.asset_id IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?) AND EXISTS (SELECT 1 FROM keywords k "
                "WHERE k.kind = 1 AND provena_has_keyword(g.keywords, k.id)))";
           bind(std::string("prompt : (lora OR lyco)"));
         }
-        else s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = a.id AND f.missing = 0)";
+        else s += "EXISTS (SELECT 1 FROM files f WHERE f.asset_id = g.asset_id AND f.missing = 0)";
         break;
     }
     return s;
@@ -253,18 +260,21 @@ Result<SqlQuery> compile_query(const SearchQuery& query) {
   return c.out;
 }
 
-SqlScope scope_sql(const SqlQuery& q) {
+SqlScope scope_sql(const SqlQuery& q, bool entries) {
   SqlScope s;
-  if (!q.fts.empty()) {
-    s.from_where = "FROM prompt_fts m JOIN assets a ON a.id = m.rowid LEFT JOIN generations g ON g.asset_id = a.id "
-                   "LEFT JOIN generation_texts t ON t.asset_id = a.id WHERE prompt_fts MATCH ?";
-    s.binds.emplace_back(q.fts);
-    if (!q.where.empty()) s.from_where += " AND " + q.where;
-  } else {
-    s.from_where = "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id "
-                   "LEFT JOIN generation_texts t ON t.asset_id = a.id";
-    if (!q.where.empty()) s.from_where += " WHERE " + q.where;
+  const bool fts = !q.fts.empty();
+  if (entries) {  // everything an Entry shows, assets first (search pages by a.id)
+    s.from_where = fts ? "FROM prompt_fts m JOIN assets a ON a.id = m.rowid LEFT JOIN generations g ON g.asset_id = a.id "
+                         "LEFT JOIN generation_texts t ON t.asset_id = a.id WHERE prompt_fts MATCH ?"
+                       : "FROM assets a LEFT JOIN generations g ON g.asset_id = a.id "
+                         "LEFT JOIN generation_texts t ON t.asset_id = a.id";
+  } else {  // the narrow generations rows only, unless a condition needs the assets
+    s.from_where = fts ? "FROM prompt_fts m JOIN generations g ON g.asset_id = m.rowid" : "FROM generations g";
+    if (q.needs_assets) s.from_where += " JOIN assets a ON a.id = g.asset_id";
+    if (fts) s.from_where += " WHERE prompt_fts MATCH ?";
   }
+  if (fts) s.binds.emplace_back(q.fts);
+  if (!q.where.empty()) s.from_where += (fts ? " AND " : " WHERE ") + q.where;
   s.binds.insert(s.binds.end(), q.binds.begin(), q.binds.end());
   return s;
 }

@@ -20,17 +20,20 @@ struct SqlQuery {
   std::string fts;
   std::string where;            // condition over a and g with ? placeholders; empty = none
   std::vector<SqlValue> binds;  // for `where`, in order
+  bool needs_assets = false;    // `where` reads a.width / a.height
 };
 
 // Fails only on text with nothing indexable in it (e.g. `-...`), naming its column.
 Result<SqlQuery> compile_query(const SearchQuery& query);
 
-// The FROM/WHERE part selecting the matching asset ids as `a.id` (for stats scopes):
-// "FROM ... WHERE ..." plus its binds, the FTS expression first when there is one.
+// "FROM ... WHERE ..." selecting the matching records plus its binds (the FTS expression
+// first when there is one). For `entries` (search results) it joins assets a,
+// generations g and generation_texts t; otherwise (statistics) it reads the narrow
+// generations g rows alone where it can: a record is g.asset_id.
 struct SqlScope {
   std::string from_where;
   std::vector<SqlValue> binds;
 };
-SqlScope scope_sql(const SqlQuery& q);
+SqlScope scope_sql(const SqlQuery& q, bool entries = false);
 
 }  // namespace provena

@@ -207,7 +207,7 @@ Result<std::vector<PromptSample>> prompt_history(const Catalog& catalog, const s
   return guarded("reading the prompt history", [&]() -> Result<std::vector<PromptSample>> {
     SqlScope scope = scope_sql(*compiled);
     SQLite::Statement st(CatalogInternals::db(catalog),
-                         "SELECT t.prompt, count(*) FROM generation_texts t WHERE t.asset_id IN (SELECT a.id " +
+                         "SELECT t.prompt, count(*) FROM generation_texts t WHERE t.asset_id IN (SELECT g.asset_id " +
                              scope.from_where + ") AND coalesce(t.prompt, '') <> '' GROUP BY t.prompt "
                              "ORDER BY 2 DESC, 1 LIMIT ?");
     st.bind(bind_values(st, scope.binds), limit);
