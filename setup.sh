@@ -15,7 +15,7 @@ BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libsqlite3-dev libsqlitecpp-dev libpng-dev zlib1g-dev libexiv2-dev nlohmann-json3-dev libxxhash-dev
-  libtorch-dev
+  libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev
   libimage-exiftool-perl
 )

@@ -237,6 +237,8 @@ std::string contract_json(const Record* r, const ContractFields& f, int indent) 
   j["scheduler"] = r ? opt(r->scheduler) : nullptr;
   j["model"] = r ? opt(r->model) : nullptr;
   j["model_hash"] = r ? opt(r->model_hash) : nullptr;
+  j["model_family"] = r ? opt(r->model_family) : nullptr;
+  j["model_sha256"] = r ? opt(r->model_sha256) : nullptr;
   j["width"] = f.image ? ojson(f.image->width) : ojson(nullptr);
   j["height"] = f.image ? ojson(f.image->height) : ojson(nullptr);
   j["requested_width"] = r ? opt(r->requested_width) : nullptr;
@@ -253,7 +255,9 @@ std::string contract_json(const Record* r, const ContractFields& f, int indent) 
   j["digital_source_type"] = r ? opt(r->digital_source_type) : nullptr;
   j["aigc_label"] = r ? opt(r->aigc_label) : nullptr;
   if (f.content_hash) j["content_hash"] = *f.content_hash;
+  // Computed by the library when known, else as Provena recorded it when writing the file.
   if (f.pixel_hash) j["pixel_hash"] = *f.pixel_hash;
+  else if (r && r->pixel_hash) j["pixel_hash"] = *r->pixel_hash;
   if (r && !r->extra.empty()) {
     ojson extra = ojson::object();
     for (const auto& [k, v] : r->extra) extra[k] = v;

@@ -25,6 +25,9 @@ constexpr const char* kUsage =
     "                                     (docs/search.md)\n"
     "  show ID|PATH [--json]              everything the library knows about one image\n"
     "  export --jsonl [--out FILE]        every record, one JSON object per line\n"
+    "  generate PROMPT [--negative TEXT] [--seed N] [--steps N] [--cfg X] [--count N] [--rng cpu|philox]\n"
+    "                  [--size WxH] [--device auto|cpu|cuda] [--model DIR] [--out DIR] [--json]\n"
+    "                                     make images with the embedded model, recorded and indexed\n"
     "  stats keywords [--query Q] [--negative] [--kind K] [--limit N] [--json]\n"
     "  stats keyword|cooccur KEYWORD [--query Q] [--json]\n"
     "  stats trend KEYWORD [--by day|week|month] [--query Q] [--json]\n"
@@ -68,7 +71,7 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> kCommands = {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
       {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
-      {"template", cmd_template},
+      {"template", cmd_template}, {"generate", cmd_generate},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

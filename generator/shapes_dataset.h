@@ -1,0 +1,84 @@
+// Procedural, captioned training data for Provena's embedded text-to-image model: scenes of
+// one or two shapes in named colours, sizes and positions on solid, gradient or striped
+// backgrounds, rendered by the project itself (no data set to download or license) and
+// captioned in English and Chinese. The same vocabulary parses back, so the eval can score a
+// generated image against the prompt that made it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace provena::shapes {
+
+enum class Shape { kCircle, kSquare, kTriangle, kStar, kRing, kDiamond, kCross, kHeart };
+enum class Size { kSmall, kMedium, kLarge };  // about 18% / 30% / 45% of the image side
+// Cells of a 3x3 grid, row by row.
+enum class Position { kTopLeft, kTop, kTopRight, kLeft, kCenter, kRight, kBottomLeft, kBottom, kBottomRight };
+enum class Background { kSolid, kGradient, kStripes };
+
+inline constexpr int kShapeCount = 8;
+inline constexpr int kSizeCount = 3;
+inline constexpr int kPositionCount = 9;
+inline constexpr int kBackgroundCount = 3;
+
+struct Colour {
+  const char* en;  // "red"
+  const char* zh;  // "红色"; without the trailing 色 it is the stem used in "蓝白渐变"
+  uint8_t r, g, b;
+};
+const std::vector<Colour>& colours();  // 12 named colours, far enough apart to learn and score
+
+struct Object {
+  Shape shape = Shape::kCircle;
+  int colour = 0;  // index into colours()
+  Size size = Size::kMedium;
+  Position position = Position::kCenter;
+  // Offset from the cell centre as a fraction of the image side (0 for parsed captions).
+  float jitter_x = 0, jitter_y = 0;
+  // False where a caption left the attribute out ("red circle"): captions omit it and
+  // score_image does not check it.
+  bool size_given = true;
+  bool position_given = true;
+};
+
+struct Scene {
+  std::vector<Object> objects;  // 1 or 2, in different cells, not overlapping
+  Background background = Background::kSolid;
+  int bg_colour = 0;
+  int bg_colour2 = 0;                // gradient end / second stripe colour; = bg_colour when solid
+  bool stripes_vertical = false;     // stripes run top to bottom (colour changes along x)
+  bool gradient_horizontal = false;  // gradient runs left to right instead of top to bottom
+  int stripe_count = 5;              // 4..6
+  bool background_given = true;      // false: a caption without "on a ... background"
+};
+
+// Deterministic on every platform: own SplitMix64 stream per (seed, index), own bounded mapping.
+Scene random_scene(uint64_t seed, uint64_t index);
+
+// "a small red circle at top left and a large green star at bottom right on a yellow and
+// white striped background"; gradients read "on a blue to white gradient background".
+std::string caption_en(const Scene& scene);
+// "黄白条纹背景左上角的红色小圆和右下角的绿色大星星"; "蓝白渐变背景", "蓝色背景".
+std::string caption_zh(const Scene& scene);
+// English or Chinese about half each; 10% are short (no size, no background, or just
+// "red circle") so short prompts are in the training distribution too.
+std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index);
+
+// RGB8, row-major, width*height*3, anti-aliased by analytic coverage of signed distances.
+// Sizes and positions scale with the image (designed for 64x64, fine from 32 to 256).
+std::vector<uint8_t> render(const Scene& scene, int width, int height);
+
+// English or Chinese, as the captions above write them (short variants too), back into a
+// scene with zero jitter and *_given flags for what the caption said; nullopt when a word or
+// the structure is not understood.
+std::optional<Scene> parse_caption(std::string_view caption);
+
+// How well an RGB8 image shows a scene, in [0,1]: the fraction of checks passed among the
+// background (away from the objects), each object's colour near its expected place, and
+// each object's size. Attributes that are not *_given are not checked.
+double score_image(const Scene& scene, const std::vector<uint8_t>& rgb, int width, int height);
+
+}  // namespace provena::shapes

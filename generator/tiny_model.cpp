@@ -1,0 +1,224 @@
+#include "generator/tiny_model.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/json_shape.h"
+#include "core/text.h"
+#include "generator/safetensors.h"
+
+namespace provena::tiny {
+namespace {
+
+using nlohmann::json;
+namespace F = torch::nn::functional;
+
+constexpr int kTimeDim = 256;
+constexpr int kGroups = 8;
+
+torch::Tensor timestep_embedding(const torch::Tensor& t, int dim) {
+  const int half = dim / 2;
+  auto freqs = torch::exp(-std::log(10000.0) * torch::arange(half, t.options()) / half);
+  auto args = t.unsqueeze(1) * freqs.unsqueeze(0);
+  return torch::cat({torch::cos(args), torch::sin(args)}, 1);
+}
+
+}  // namespace
+
+std::string config_to_json(const Config& c) {
+  json j = {{"family", "tiny-flow"}, {"resolution", c.resolution}, {"patch", c.patch}, {"ch0", c.ch0},
+            {"ch1", c.ch1}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
+            {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"vocab", c.vocab}};
+  return j.dump(1);
+}
+
+Result<Config> config_from_json(std::string_view text) {
+  if (auto problem = json_shape_error(text, 8, 1u << 20)) return make_error("model config: " + *problem);
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || j.value("family", "") != "tiny-flow") return make_error("model config: not a tiny-flow config");
+  Config c;
+  try {
+    c.resolution = j.at("resolution").get<int>();
+    c.patch = j.at("patch").get<int>();
+    c.ch0 = j.at("ch0").get<int>();
+    c.ch1 = j.at("ch1").get<int>();
+    c.text_dim = j.at("text_dim").get<int>();
+    c.text_layers = j.at("text_layers").get<int>();
+    c.heads = j.at("heads").get<int>();
+    c.max_tokens = j.at("max_tokens").get<int>();
+    c.shift = j.value("shift", 1.0);
+    c.vocab = j.at("vocab").get<std::vector<std::string>>();
+  } catch (const std::exception& e) {
+    return make_error(std::string("model config: ") + e.what());
+  }
+  if (c.resolution % (2 * c.patch) != 0 || c.vocab.size() < 3 || c.ch0 % kGroups || c.ch1 % kGroups ||
+      c.ch0 % c.heads || c.ch1 % c.heads || c.text_dim % c.heads || c.max_tokens < 2)
+    return make_error("model config: inconsistent sizes");
+  return c;
+}
+
+std::vector<std::string> split_caption(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) out.push_back(std::move(word));
+    word.clear();
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    uint32_t cp = next_code_point(text, i);
+    if (is_cjk(cp)) {
+      flush();
+      out.emplace_back(text.substr(start, i - start));
+    } else if (cp < 128 && std::isalnum(static_cast<int>(cp))) {
+      word.push_back(static_cast<char>(std::tolower(static_cast<int>(cp))));
+    } else {
+      flush();  // spaces, punctuation (ASCII and CJK: ，、。)
+    }
+  }
+  flush();
+  return out;
+}
+
+std::vector<int64_t> tokenize(const Config& c, std::string_view text) {
+  std::vector<int64_t> ids(static_cast<size_t>(c.max_tokens), 0);
+  ids[0] = 2;
+  size_t n = 1;
+  for (const auto& w : split_caption(text)) {
+    if (n >= ids.size()) break;
+    int64_t id = 1;
+    for (size_t v = 3; v < c.vocab.size(); ++v)
+      if (c.vocab[v] == w) id = static_cast<int64_t>(v);
+    ids[n++] = id;
+  }
+  return ids;
+}
+
+ResBlockImpl::ResBlockImpl(int in, int out, int time_dim) {
+  norm1 = register_module("norm1", torch::nn::GroupNorm(kGroups, in));
+  conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
+  film = register_module("film", torch::nn::Linear(time_dim, 2 * out));
+  norm2 = register_module("norm2", torch::nn::GroupNorm(kGroups, out));
+  conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(out, out, 3).padding(1)));
+  if (in != out) skip = register_module("skip", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1)));
+}
+
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
+  auto h = conv1(torch::silu(norm1(x)));
+  auto ss = film(temb).unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
+  h = norm2(h) * (1 + ss[0]) + ss[1];
+  h = conv2(torch::silu(h));
+  return h + (skip ? skip(x) : x);
+}
+
+CrossAttentionImpl::CrossAttentionImpl(int channels, int text_dim, int heads) {
+  norm = register_module("norm", torch::nn::GroupNorm(kGroups, channels));
+  ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
+  self_attn = register_module("self_attn", torch::nn::MultiheadAttention(channels, heads));
+  ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
+  to_ctx = register_module("to_ctx", torch::nn::Linear(text_dim, channels));
+  cross_attn = register_module("cross_attn", torch::nn::MultiheadAttention(channels, heads));
+}
+
+torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask) {
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  auto seq = norm(x).flatten(2).permute({2, 0, 1});  // (HW, B, C)
+  auto q = ln1(seq);
+  seq = seq + std::get<0>(self_attn(q, q, q));
+  auto k = to_ctx(ctx);
+  q = ln2(seq);
+  seq = seq + std::get<0>(cross_attn(q, k, k, pad_mask));
+  return x + seq.permute({1, 2, 0}).reshape({b, c, h, w});
+}
+
+ModelImpl::ModelImpl(const Config& c) : config(c) {
+  const int in_ch = 3 * c.patch * c.patch;
+  tok_emb = register_module("tok_emb", torch::nn::Embedding(static_cast<int64_t>(c.vocab.size()), c.text_dim));
+  pos_emb = register_module("pos_emb", torch::nn::Embedding(c.max_tokens, c.text_dim));
+  auto layer = torch::nn::TransformerEncoderLayer(
+      torch::nn::TransformerEncoderLayerOptions(c.text_dim, c.heads).dim_feedforward(2 * c.text_dim).dropout(0.0));
+  text = register_module("text", torch::nn::TransformerEncoder(torch::nn::TransformerEncoderOptions(layer, c.text_layers)));
+  text_norm = register_module("text_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.text_dim})));
+  time1 = register_module("time1", torch::nn::Linear(128, kTimeDim));
+  time2 = register_module("time2", torch::nn::Linear(kTimeDim, kTimeDim));
+  in_conv = register_module("in_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_ch, c.ch0, 3).padding(1)));
+  r0a = register_module("r0a", ResBlock(c.ch0, c.ch0, kTimeDim));
+  a0 = register_module("a0", CrossAttention(c.ch0, c.text_dim, c.heads));
+  r0b = register_module("r0b", ResBlock(c.ch0, c.ch0, kTimeDim));
+  down = register_module("down", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, c.ch1, 3).stride(2).padding(1)));
+  r1a = register_module("r1a", ResBlock(c.ch1, c.ch1, kTimeDim));
+  a1 = register_module("a1", CrossAttention(c.ch1, c.text_dim, c.heads));
+  r1b = register_module("r1b", ResBlock(c.ch1, c.ch1, kTimeDim));
+  mid = register_module("mid", ResBlock(c.ch1, c.ch1, kTimeDim));
+  amid = register_module("amid", CrossAttention(c.ch1, c.text_dim, c.heads));
+  u1 = register_module("u1", ResBlock(2 * c.ch1, c.ch1, kTimeDim));
+  up = register_module("up", torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(c.ch1, c.ch0, 4).stride(2).padding(1)));
+  u0a = register_module("u0a", ResBlock(2 * c.ch0, c.ch0, kTimeDim));
+  au0 = register_module("au0", CrossAttention(c.ch0, c.text_dim, c.heads));
+  u0b = register_module("u0b", ResBlock(c.ch0, c.ch0, kTimeDim));
+  out_norm = register_module("out_norm", torch::nn::GroupNorm(kGroups, c.ch0));
+  out_conv = register_module("out_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, in_ch, 3).padding(1)));
+  // The output starts at zero velocity: training begins from a stable point.
+  torch::NoGradGuard no_grad;
+  out_conv->weight.zero_();
+  out_conv->bias.zero_();
+}
+
+std::pair<torch::Tensor, torch::Tensor> ModelImpl::encode_text(const torch::Tensor& tokens) {
+  auto pos = torch::arange(tokens.size(1), tokens.options());
+  auto h = (tok_emb(tokens) + pos_emb(pos).unsqueeze(0)).transpose(0, 1);  // (L, B, D)
+  auto pad = tokens.eq(0);
+  h = text->forward(h, /*src_mask=*/torch::Tensor(), /*src_key_padding_mask=*/pad);
+  return {text_norm(h), pad};
+}
+
+torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& ctx,
+                                 const torch::Tensor& pad_mask) {
+  auto temb = time2(torch::silu(time1(timestep_embedding(t, 128))));
+  auto h = in_conv(torch::pixel_unshuffle(x, config.patch));
+  auto h0 = r0b(a0(r0a(h, temb), ctx, pad_mask), temb);
+  auto h1 = r1b(a1(r1a(down(h0), temb), ctx, pad_mask), temb);
+  auto m = amid(mid(h1, temb), ctx, pad_mask);
+  auto u = up(u1(torch::cat({m, h1}, 1), temb));
+  u = u0b(au0(u0a(torch::cat({u, h0}, 1), temb), ctx, pad_mask), temb);
+  return torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
+}
+
+int64_t parameter_count(Model& m) {
+  int64_t n = 0;
+  for (const auto& p : m->parameters()) n += p.numel();
+  return n;
+}
+
+std::string save_weights(Model& m, const std::map<std::string, std::string>& metadata, bool half) {
+  std::vector<TensorOut> out;
+  for (const auto& item : m->named_parameters()) {
+    auto t = item.value().detach().to(torch::kCPU, half ? torch::kHalf : torch::kFloat32).contiguous();
+    TensorOut o;
+    o.name = item.key();
+    o.dtype = half ? DType::kF16 : DType::kF32;
+    o.shape = t.sizes().vec();
+    o.data.assign(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel() * t.element_size()));
+    out.push_back(std::move(o));
+  }
+  return encode_safetensors(out, metadata);
+}
+
+Status load_weights(Model& m, const std::string& bytes, const std::string& name) {
+  auto f = SafetensorsFile::parse(bytes, name);
+  if (!f) return f.error();
+  torch::NoGradGuard no_grad;
+  for (auto& item : m->named_parameters()) {
+    const TensorInfo* t = f->find(item.key());
+    if (!t) return make_error(name + ": no tensor '" + item.key() + "' (not weights of this model configuration)");
+    if (t->shape != item.value().sizes().vec())
+      return make_error(name + ": tensor '" + item.key() + "' has the wrong shape for this configuration");
+    auto v = f->read_f32(*t);
+    if (!v) return v.error();
+    item.value().copy_(torch::from_blob(v->data(), t->shape, torch::kFloat32));
+  }
+  return Ok{};
+}
+
+}  // namespace provena::tiny

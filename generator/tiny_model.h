@@ -1,0 +1,81 @@
+// The embedded default model family "tiny-flow" (internal to generator/: includes torch).
+// A text-conditioned rectified-flow model on 64x64 RGB: a word/character tokenizer over
+// the caption vocabulary (English words, Chinese characters), a small transformer text
+// encoder, and a UNet over the image folded into 4x4 patches (pixel unshuffle), with
+// time FiLM in every residual block and cross-attention to the text at both levels.
+// The model predicts the velocity v = noise - x0 at x_t = (1 - t) x0 + t noise.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace provena::tiny {
+
+struct Config {
+  int resolution = 64;
+  int patch = 8;          // pixel-unshuffle factor: the UNet works at resolution / patch
+  int ch0 = 96, ch1 = 160;  // UNet widths at the two levels
+  int text_dim = 128, text_layers = 2, heads = 4, max_tokens = 32;
+  double shift = 1.0;     // flow-matching schedule shift used at sampling
+  std::vector<std::string> vocab;  // index = token id; 0 <pad>, 1 <unk>, 2 <bos>
+};
+
+std::string config_to_json(const Config& c);
+Result<Config> config_from_json(std::string_view json);
+
+// Lower-cased words split at spaces and punctuation; every CJK character is one token.
+std::vector<std::string> split_caption(std::string_view text);
+// <bos> + token ids, padded with <pad> to max_tokens (longer captions are cut).
+std::vector<int64_t> tokenize(const Config& c, std::string_view text);
+
+struct ResBlockImpl : torch::nn::Module {
+  ResBlockImpl(int in, int out, int time_dim);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb);
+  torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
+  torch::nn::Linear film{nullptr};
+};
+TORCH_MODULE(ResBlock);
+
+struct CrossAttentionImpl : torch::nn::Module {
+  CrossAttentionImpl(int channels, int text_dim, int heads);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask);
+  torch::nn::GroupNorm norm{nullptr};
+  torch::nn::MultiheadAttention self_attn{nullptr}, cross_attn{nullptr};
+  torch::nn::Linear to_ctx{nullptr};
+  torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
+};
+TORCH_MODULE(CrossAttention);
+
+struct ModelImpl : torch::nn::Module {
+  explicit ModelImpl(const Config& c);
+  // tokens (B, max_tokens) -> (context (L, B, text_dim), pad mask (B, L))
+  std::pair<torch::Tensor, torch::Tensor> encode_text(const torch::Tensor& tokens);
+  // x (B, 3, R, R) in [-1, 1] scale, t (B) in [0, 1000] -> velocity (B, 3, R, R)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& ctx,
+                        const torch::Tensor& pad_mask);
+  Config config;
+  torch::nn::Embedding tok_emb{nullptr}, pos_emb{nullptr};
+  torch::nn::TransformerEncoder text{nullptr};
+  torch::nn::LayerNorm text_norm{nullptr};
+  torch::nn::Linear time1{nullptr}, time2{nullptr};
+  torch::nn::Conv2d in_conv{nullptr}, down{nullptr}, out_conv{nullptr};
+  torch::nn::ConvTranspose2d up{nullptr};
+  ResBlock r0a{nullptr}, r0b{nullptr}, r1a{nullptr}, r1b{nullptr}, mid{nullptr}, u1{nullptr}, u0a{nullptr}, u0b{nullptr};
+  CrossAttention a0{nullptr}, a1{nullptr}, amid{nullptr}, au0{nullptr};
+  torch::nn::GroupNorm out_norm{nullptr};
+};
+TORCH_MODULE(Model);
+
+int64_t parameter_count(Model& m);
+// Weights as safetensors (parameter names as keys; F32, or F16 for the shipped model) and back.
+std::string save_weights(Model& m, const std::map<std::string, std::string>& metadata, bool half = false);
+Status load_weights(Model& m, const std::string& safetensors_bytes, const std::string& name);
+
+}  // namespace provena::tiny

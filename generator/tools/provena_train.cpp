@@ -1,0 +1,66 @@
+// provena-train: trains (or resumes training of) the embedded default model and exports
+// it to assets/. Kept out of `provena` so that commands that do not generate never load
+// libtorch.
+//   provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M] [--threads T]
+//   provena-train --dir CKPT --export assets/tiny-flow
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "generator/train.h"
+
+int main(int argc, char** argv) {
+  provena::TrainOptions o;
+  std::string export_dir;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "provena-train: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--dir") o.checkpoint_dir = value();
+    else if (a == "--steps") o.steps = std::atoll(value());
+    else if (a == "--batch") o.batch = std::atoi(value());
+    else if (a == "--seed") o.seed = std::strtoull(value(), nullptr, 10);
+    else if (a == "--max-minutes") o.max_seconds = 60 * std::atof(value());
+    else if (a == "--threads") o.threads = std::atoi(value());
+    else if (a == "--lr") o.learning_rate = std::atof(value());
+    else if (a == "--export") export_dir = value();
+    else if (a == "--ch0") o.ch0 = std::atoi(value());
+    else if (a == "--ch1") o.ch1 = std::atoi(value());
+    else if (a == "--patch") o.patch = std::atoi(value());
+    else {
+      std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M]\n"
+                           "                     [--threads T] [--lr X] | --dir CKPT --export DIR\n");
+      return 2;
+    }
+  }
+  if (o.checkpoint_dir.empty() || o.steps < 1 || o.batch < 1) {
+    std::fprintf(stderr, "provena-train: --dir is required; steps and batch must be positive\n");
+    return 2;
+  }
+  if (!export_dir.empty()) {
+    auto st = provena::export_tiny(o.checkpoint_dir, export_dir);
+    if (!st) {
+      std::fprintf(stderr, "provena-train: %s\n", st.error().message.c_str());
+      return 1;
+    }
+    std::printf("exported %s to %s\n", o.checkpoint_dir.c_str(), export_dir.c_str());
+    return 0;
+  }
+  o.progress = [](const provena::TrainProgress& p) {
+    std::printf("step %6lld/%lld  loss %.4f  %.1f images/s  %.0f s\n", static_cast<long long>(p.step),
+                static_cast<long long>(p.steps), p.loss, p.images_per_second, p.elapsed_seconds);
+    std::fflush(stdout);
+  };
+  auto st = provena::train_tiny(o);
+  if (!st) {
+    std::fprintf(stderr, "provena-train: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  return 0;
+}

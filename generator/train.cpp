@@ -1,0 +1,189 @@
+#include "generator/train.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/file_io.h"
+#include "core/hash.h"
+#include "generator/shapes_dataset.h"
+#include "generator/tiny_model.h"
+
+namespace provena {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kCaptionDropout = 0.1;  // empty prompt, so classifier-free guidance works
+constexpr int64_t kWarmupSteps = 100;
+constexpr int kVocabScenes = 20000;  // captions sampled to collect the vocabulary
+
+uint64_t mix(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+tiny::Config make_config(uint64_t seed) {
+  tiny::Config c;
+  std::set<std::string> words;
+  for (int i = 0; i < kVocabScenes; ++i) {
+    auto scene = shapes::random_scene(seed, static_cast<uint64_t>(i));
+    for (const std::string& caption : {shapes::caption_en(scene), shapes::caption_zh(scene),
+                                       shapes::random_caption(scene, seed, static_cast<uint64_t>(i))})
+      for (auto& w : tiny::split_caption(caption)) words.insert(w);
+  }
+  c.vocab = {"<pad>", "<unk>", "<bos>"};
+  c.vocab.insert(c.vocab.end(), words.begin(), words.end());
+  return c;
+}
+
+double learning_rate(const TrainOptions& o, int64_t step) {
+  if (step < kWarmupSteps) return o.learning_rate * static_cast<double>(step + 1) / kWarmupSteps;
+  double p = static_cast<double>(step - kWarmupSteps) / static_cast<double>(std::max<int64_t>(1, o.steps - kWarmupSteps));
+  return o.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
+}
+
+// Batch `step`: images in [-1, 1] and token ids, a pure function of (seed, step).
+std::pair<torch::Tensor, torch::Tensor> make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
+  const int r = c.resolution;
+  auto images = torch::empty({o.batch, 3, r, r});
+  auto tokens = torch::empty({o.batch, c.max_tokens}, torch::kLong);
+  for (int b = 0; b < o.batch; ++b) {
+    const uint64_t index = static_cast<uint64_t>(step) * static_cast<uint64_t>(o.batch) + static_cast<uint64_t>(b);
+    auto scene = shapes::random_scene(o.seed, index);
+    auto rgb = shapes::render(scene, r, r);
+    auto img = torch::from_blob(rgb.data(), {r, r, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32);
+    images[b] = img / 127.5 - 1;
+    bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
+    auto ids = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index));
+    tokens[b] = torch::tensor(ids, torch::kLong);
+  }
+  return {images, tokens};
+}
+
+Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim::AdamW& opt, const tiny::Config& c,
+                       int64_t step, const TrainOptions& o, double loss) {
+  std::map<std::string, std::string> meta = {{"step", std::to_string(step)}, {"seed", std::to_string(o.seed)}};
+  if (auto st = write_file_atomic(dir + "/weights.safetensors", tiny::save_weights(model, meta)); !st) return st;
+  if (auto st = write_file_atomic(dir + "/config.json", tiny::config_to_json(c)); !st) return st;
+  torch::save(opt, dir + "/optimizer.pt.tmp");
+  fs::rename(dir + "/optimizer.pt.tmp", dir + "/optimizer.pt");
+  json state = {{"step", step}, {"steps", o.steps}, {"seed", o.seed}, {"batch", o.batch}, {"loss", loss}};
+  return write_file_atomic(dir + "/state.json", state.dump(1));
+}
+
+}  // namespace
+
+Status train_tiny(const TrainOptions& o) {
+  try {
+    torch::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency()));
+    fs::create_directories(o.checkpoint_dir);
+    tiny::Config config;
+    int64_t step = 0;
+    const bool resume = fs::exists(o.checkpoint_dir + "/state.json");
+    if (resume) {
+      auto cfg_text = read_file(o.checkpoint_dir + "/config.json");
+      if (!cfg_text) return cfg_text.error();
+      auto cfg = tiny::config_from_json(*cfg_text);
+      if (!cfg) return cfg.error();
+      config = *cfg;
+      auto state_text = read_file(o.checkpoint_dir + "/state.json");
+      if (!state_text) return state_text.error();
+      json state = json::parse(*state_text, nullptr, false);
+      if (!state.is_object() || state.value("seed", uint64_t(0)) != o.seed || state.value("batch", 0) != o.batch)
+        return make_error(o.checkpoint_dir + ": checkpoint of another run (seed/batch differ)");
+      step = state.value("step", int64_t(0));
+    } else {
+      config = make_config(o.seed);
+      if (o.ch0 > 0) config.ch0 = o.ch0;
+      if (o.ch1 > 0) config.ch1 = o.ch1;
+      if (o.patch > 0) config.patch = o.patch;
+    }
+    torch::manual_seed(o.seed);
+    tiny::Model model(config);
+    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(0.01));
+    if (resume) {
+      auto bytes = read_file(o.checkpoint_dir + "/weights.safetensors");
+      if (!bytes) return bytes.error();
+      if (auto st = tiny::load_weights(model, *bytes, o.checkpoint_dir + "/weights.safetensors"); !st) return st;
+      if (fs::exists(o.checkpoint_dir + "/optimizer.pt")) torch::load(opt, o.checkpoint_dir + "/optimizer.pt");
+    }
+    model->train();
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    double loss_sum = 0;
+    int loss_n = 0;
+    int64_t first_step = step;
+    double last_loss = 0;
+    while (step < o.steps) {
+      for (auto& group : opt.param_groups())
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(o, step));
+      auto [x0, tokens] = make_batch(config, o, step);
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed * 1000003ull + static_cast<uint64_t>(step)));
+      auto noise = torch::randn(x0.sizes(), gen);
+      auto t = torch::sigmoid(torch::randn({o.batch}, gen));  // logit-normal timesteps
+      auto tt = t.reshape({-1, 1, 1, 1});
+      auto xt = (1 - tt) * x0 + tt * noise;
+      auto [ctx, pad] = model->encode_text(tokens);
+      auto v = model->forward(xt, t * 1000, ctx, pad);
+      auto loss = torch::mse_loss(v, noise - x0);
+      opt.zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+      opt.step();
+      ++step;
+      loss_sum += loss.item<double>();
+      ++loss_n;
+      const bool out_of_time = o.max_seconds > 0 && elapsed() > o.max_seconds;
+      if (step % 20 == 0 || step == o.steps || out_of_time) {
+        last_loss = loss_sum / loss_n;
+        if (o.progress)
+          o.progress({step, o.steps, last_loss, static_cast<double>((step - first_step) * o.batch) / elapsed(), elapsed()});
+        loss_sum = 0;
+        loss_n = 0;
+      }
+      if (step % o.checkpoint_every == 0 || step == o.steps || out_of_time)
+        if (auto st = save_checkpoint(o.checkpoint_dir, model, opt, config, step, o, last_loss); !st) return st;
+      if (out_of_time) break;
+    }
+    return Ok{};
+  } catch (const std::exception& e) {
+    return make_error(std::string("training: ") + e.what());
+  }
+}
+
+Status export_tiny(const std::string& checkpoint_dir, const std::string& out_dir) {
+  try {
+    auto weights = read_file(checkpoint_dir + "/weights.safetensors");
+    if (!weights) return weights.error();
+    auto config_text = read_file(checkpoint_dir + "/config.json");
+    if (!config_text) return config_text.error();
+    auto config = tiny::config_from_json(*config_text);
+    if (!config) return config.error();
+    auto state_text = read_file(checkpoint_dir + "/state.json");
+    auto state = json::parse(state_text ? *state_text : std::string("{}"), nullptr, false);
+    tiny::Model model(*config);
+    if (auto st = tiny::load_weights(model, *weights, checkpoint_dir + "/weights.safetensors"); !st) return st;
+    // Half precision: the shipped model stays under 16 MB; generation computes in float32.
+    std::map<std::string, std::string> meta = {{"family", "tiny-flow"}};
+    if (state.is_object()) meta["trained_steps"] = std::to_string(state.value("step", int64_t(0)));
+    const std::string half = tiny::save_weights(model, meta, true);
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (auto st = write_file_atomic(out_dir + "/model.safetensors", half); !st) return st;
+    if (auto st = write_file_atomic(out_dir + "/model.json", *config_text); !st) return st;
+    return write_file_atomic(out_dir + "/model.sha256", Sha256::hex(half.data(), half.size()) + "  model.safetensors\n");
+  } catch (const std::exception& e) {
+    return make_error(std::string("export: ") + e.what());
+  }
+}
+
+}  // namespace provena

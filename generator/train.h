@@ -1,0 +1,42 @@
+// Training of the embedded default model (tiny-flow) on the procedurally rendered,
+// captioned shapes of generator/shapes_dataset.h. Deterministic given the seed (data,
+// noise and timesteps are functions of (seed, step)) and resumable: a checkpoint folder
+// holds the config, the weights, the optimizer state and the step reached.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/result.h"
+
+namespace provena {
+
+struct TrainProgress {
+  int64_t step = 0, steps = 0;
+  double loss = 0;          // mean over the last report interval
+  double images_per_second = 0;
+  double elapsed_seconds = 0;
+};
+
+struct TrainOptions {
+  std::string checkpoint_dir;  // created or resumed
+  int64_t steps = 6000;
+  int batch = 32;
+  uint64_t seed = 1;
+  double learning_rate = 3e-4;
+  int checkpoint_every = 200;
+  double max_seconds = 0;  // > 0: stop (after a checkpoint) once this much time has passed
+  int threads = 0;         // 0: all cores
+  // Architecture of a fresh run (0: the defaults of tiny::Config); a resumed run keeps its own.
+  int ch0 = 0, ch1 = 0, patch = 0;
+  std::function<void(const TrainProgress&)> progress;  // every 20 steps
+};
+
+Status train_tiny(const TrainOptions& options);
+
+// Writes DIR/model.safetensors, DIR/model.json (config) and DIR/model.sha256 from a
+// checkpoint: the layout of assets/tiny-flow/.
+Status export_tiny(const std::string& checkpoint_dir, const std::string& out_dir);
+
+}  // namespace provena

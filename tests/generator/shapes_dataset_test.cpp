@@ -1,0 +1,334 @@
+#include "generator/shapes_dataset.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace provena::shapes {
+namespace {
+
+constexpr uint64_t kSeed = 20240611;
+constexpr int kManyScenes = 2000;
+enum ColourIndex { kRed, kOrange, kYellow, kGreen, kBlue, kPurple, kPink, kWhite, kBlack, kGray, kBrown, kCyan };
+
+Scene one_object(Object o, int bg) {
+  Scene s;
+  s.objects = {o};
+  s.bg_colour = s.bg_colour2 = bg;
+  return s;
+}
+
+// The crafted scene of the brief: two objects on yellow and white stripes.
+Scene two_objects_on_stripes() {
+  Scene s;
+  s.objects = {Object{Shape::kCircle, kRed, Size::kSmall, Position::kTopLeft},
+               Object{Shape::kStar, kGreen, Size::kLarge, Position::kBottomRight}};
+  s.background = Background::kStripes;
+  s.bg_colour = kYellow;
+  s.bg_colour2 = kWhite;
+  return s;
+}
+
+std::array<int, 3> pixel(const std::vector<uint8_t>& img, int width, int x, int y) {
+  const uint8_t* p = &img[(size_t(y) * width + x) * 3];
+  return {p[0], p[1], p[2]};
+}
+std::array<int, 3> rgb(int colour) {
+  const Colour& c = colours()[size_t(colour)];
+  return {c.r, c.g, c.b};
+}
+
+// What a caption says about a scene, as text, so a failed comparison shows both sides.
+std::string described(const Scene& s) {
+  std::string out = std::to_string(int(s.background)) + "/" + std::to_string(s.bg_colour) + "/" + std::to_string(s.bg_colour2);
+  if (!s.background_given) out = "-";
+  for (const Object& o : s.objects)
+    out += " [" + std::to_string(int(o.shape)) + " c" + std::to_string(o.colour) + " s" + (o.size_given ? std::to_string(int(o.size)) : "-") +
+           " p" + (o.position_given ? std::to_string(int(o.position)) : "-") + "]";
+  return out;
+}
+
+TEST(ShapesColours, TwelveNamedAndFarApart) {
+  const auto& p = colours();
+  ASSERT_EQ(p.size(), 12u);
+  EXPECT_STREQ(p[kRed].en, "red");
+  EXPECT_STREQ(p[kCyan].zh, "青色");
+  std::set<std::string> names;
+  for (size_t i = 0; i < p.size(); ++i) {
+    names.insert(p[i].en);
+    names.insert(p[i].zh);
+    for (size_t j = 0; j < i; ++j) {
+      const double d = std::sqrt(std::pow(p[i].r - p[j].r, 2) + std::pow(p[i].g - p[j].g, 2) + std::pow(p[i].b - p[j].b, 2));
+      EXPECT_GE(d, 90.0) << p[i].en << " vs " << p[j].en;
+    }
+  }
+  EXPECT_EQ(names.size(), 24u);
+}
+
+TEST(ShapesScene, DeterministicPerSeedAndIndex) {
+  for (uint64_t index : {0ull, 1ull, 77ull, 1ull << 40}) {
+    const Scene a = random_scene(kSeed, index), b = random_scene(kSeed, index);
+    EXPECT_EQ(described(a), described(b));
+    EXPECT_EQ(caption_en(a), caption_en(b));
+    EXPECT_EQ(random_caption(a, kSeed, index), random_caption(b, kSeed, index));
+    EXPECT_EQ(render(a, 64, 64), render(b, 64, 64));
+    EXPECT_NE(render(a, 64, 64), render(random_scene(kSeed, index + 1), 64, 64));
+    EXPECT_NE(render(a, 64, 64), render(random_scene(kSeed + 1, index), 64, 64));
+  }
+  // Pinned so a change to the stream (or a platform difference) shows up as a failure.
+  EXPECT_EQ(caption_en(random_scene(1, 9)), "a large cyan triangle at bottom left on a white background");
+}
+
+TEST(ShapesScene, InvariantsAndCoverage) {
+  std::set<int> shapes, sizes, positions, backgrounds, object_counts, stripe_counts;
+  for (int i = 0; i < kManyScenes; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i));
+    ASSERT_GE(s.objects.size(), 1u);
+    ASSERT_LE(s.objects.size(), 2u);
+    object_counts.insert(int(s.objects.size()));
+    backgrounds.insert(int(s.background));
+    if (s.background == Background::kSolid) EXPECT_EQ(s.bg_colour, s.bg_colour2);
+    else EXPECT_NE(s.bg_colour, s.bg_colour2);
+    if (s.background == Background::kStripes) stripe_counts.insert(s.stripe_count);
+    for (const Object& o : s.objects) {
+      shapes.insert(int(o.shape)), sizes.insert(int(o.size)), positions.insert(int(o.position));
+      EXPECT_NE(o.colour, s.bg_colour) << i;
+      EXPECT_NE(o.colour, s.bg_colour2) << i;
+      EXPECT_LE(std::fabs(o.jitter_x), 0.03f);
+    }
+    if (s.objects.size() == 2) {
+      EXPECT_NE(s.objects[0].position, s.objects[1].position) << i;
+      EXPECT_NE(s.objects[0].colour, s.objects[1].colour) << i;
+    }
+  }
+  EXPECT_EQ(shapes.size(), size_t(kShapeCount));
+  EXPECT_EQ(sizes.size(), size_t(kSizeCount));
+  EXPECT_EQ(positions.size(), size_t(kPositionCount));
+  EXPECT_EQ(backgrounds.size(), size_t(kBackgroundCount));
+  EXPECT_EQ(object_counts, (std::set<int>{1, 2}));
+  EXPECT_EQ(stripe_counts, (std::set<int>{4, 5, 6}));
+}
+
+TEST(ShapesCaption, EnglishExact) {
+  Scene s = one_object(Object{Shape::kCircle, kRed, Size::kSmall, Position::kTopLeft}, kBlue);
+  EXPECT_EQ(caption_en(s), "a small red circle at top left on a blue background");
+  EXPECT_EQ(caption_en(two_objects_on_stripes()),
+            "a small red circle at top left and a large green star at bottom right on a yellow and white striped background");
+  Scene g = one_object(Object{Shape::kHeart, kOrange, Size::kMedium, Position::kCenter}, kBlue);
+  g.background = Background::kGradient;
+  g.bg_colour2 = kWhite;
+  EXPECT_EQ(caption_en(g), "a medium orange heart at center on a blue to white gradient background");
+  g.objects[0].size_given = false;
+  EXPECT_EQ(caption_en(g), "an orange heart at center on a blue to white gradient background");
+  g.objects[0].position_given = false;
+  g.background_given = false;
+  EXPECT_EQ(caption_en(g), "an orange heart");
+  Scene o = one_object(Object{Shape::kRing, kCyan, Size::kLarge, Position::kBottom}, kOrange);
+  EXPECT_EQ(caption_en(o), "a large cyan ring at bottom on an orange background");
+}
+
+TEST(ShapesCaption, ChineseExact) {
+  Scene s = one_object(Object{Shape::kCircle, kRed, Size::kSmall, Position::kTopLeft}, kBlue);
+  EXPECT_EQ(caption_zh(s), "蓝色背景左上角的红色小圆");
+  EXPECT_EQ(caption_zh(two_objects_on_stripes()), "黄白条纹背景左上角的红色小圆和右下角的绿色大星星");
+  Scene g = one_object(Object{Shape::kHeart, kOrange, Size::kMedium, Position::kCenter}, kBlue);
+  g.background = Background::kGradient;
+  g.bg_colour2 = kWhite;
+  EXPECT_EQ(caption_zh(g), "蓝白渐变背景中间的橙色中等心形");
+  g.objects[0].size_given = false;
+  g.objects[0].position_given = false;
+  EXPECT_EQ(caption_zh(g), "蓝白渐变背景上的橙色心形");
+  g.background_given = false;
+  EXPECT_EQ(caption_zh(g), "橙色心形");
+  Scene r = one_object(Object{Shape::kRing, kGray, Size::kLarge, Position::kRight}, kBlack);
+  EXPECT_EQ(caption_zh(r), "黑色背景右侧的灰色大圆环");
+}
+
+TEST(ShapesCaption, RandomCaptionMixesLanguagesAndLengths) {
+  int chinese = 0, short_ones = 0;
+  for (int i = 0; i < kManyScenes; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i));
+    const std::string c = random_caption(s, kSeed, uint64_t(i));
+    const bool zh = c == caption_zh(s);
+    chinese += zh || static_cast<unsigned char>(c[0]) >= 0x80;
+    short_ones += c != caption_en(s) && c != caption_zh(s);
+  }
+  EXPECT_NEAR(chinese / double(kManyScenes), 0.5, 0.05);
+  EXPECT_NEAR(short_ones / double(kManyScenes), 0.10, 0.03);
+}
+
+TEST(ShapesParse, RoundTripsRandomScenesInBothLanguages) {
+  for (int i = 0; i < kManyScenes; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i));
+    for (const std::string& caption : {caption_en(s), caption_zh(s)}) {
+      auto parsed = parse_caption(caption);
+      ASSERT_TRUE(parsed) << caption;
+      Scene expected = s;  // a caption carries no jitter, direction or stripe count
+      for (Object& o : expected.objects) o.jitter_x = o.jitter_y = 0;
+      EXPECT_EQ(described(*parsed), described(expected)) << caption;
+    }
+    // Short variants parse too, with the omitted attributes marked as not given.
+    const std::string c = random_caption(s, kSeed, uint64_t(i));
+    auto parsed = parse_caption(c);
+    ASSERT_TRUE(parsed) << c;
+    EXPECT_TRUE(c == caption_en(*parsed) || c == caption_zh(*parsed)) << c;
+  }
+}
+
+TEST(ShapesParse, ShortPromptsAndRejections) {
+  auto red_circle = parse_caption("red circle");
+  ASSERT_TRUE(red_circle);
+  ASSERT_EQ(red_circle->objects.size(), 1u);
+  EXPECT_EQ(red_circle->objects[0].colour, kRed);
+  EXPECT_EQ(red_circle->objects[0].shape, Shape::kCircle);
+  EXPECT_FALSE(red_circle->objects[0].size_given);
+  EXPECT_FALSE(red_circle->objects[0].position_given);
+  EXPECT_FALSE(red_circle->background_given);
+
+  auto ring = parse_caption("红色圆环");
+  ASSERT_TRUE(ring);
+  EXPECT_EQ(ring->objects[0].shape, Shape::kRing);  // not 圆 followed by junk
+
+  auto centre = parse_caption("A Large GREY Cross in the centre, on a black background.");
+  ASSERT_TRUE(centre);
+  EXPECT_EQ(described(*centre), "0/8/8 [6 c9 s2 p4]");
+
+  for (const char* bad : {"", "a purple elephant", "red", "a red circle on a blue", "a small large red circle",
+                          "a red circle on a blue to gradient background", "蓝色背景左上角的红色小象", "紫紫条纹背景的红色圆", "红色圆和"})
+    EXPECT_FALSE(parse_caption(bad)) << bad;
+}
+
+TEST(ShapesRender, BackgroundAndObjectPixels) {
+  const int w = 64, h = 64;
+  Scene s = one_object(Object{Shape::kSquare, kRed, Size::kMedium, Position::kTopLeft}, kBlue);
+  auto img = render(s, w, h);
+  ASSERT_EQ(img.size(), size_t(w * h * 3));
+  EXPECT_EQ(pixel(img, w, w - 1, h - 1), rgb(kBlue));
+  EXPECT_EQ(pixel(img, w, w / 2, h / 2), rgb(kBlue));
+  EXPECT_EQ(pixel(img, w, w / 6, h / 6), rgb(kRed));  // top-left cell centre
+  // Anti-aliased: some edge pixel lies strictly between the two colours.
+  bool blended = false;
+  for (int x = 0; x < w / 2; ++x) {
+    auto p = pixel(img, w, x, h / 6);
+    blended |= p != rgb(kBlue) && p != rgb(kRed) && p[0] > rgb(kBlue)[0] && p[0] < rgb(kRed)[0];
+  }
+  EXPECT_TRUE(blended);
+
+  Scene g = one_object(Object{Shape::kCircle, kBlack, Size::kSmall, Position::kCenter}, kYellow);
+  g.background = Background::kGradient;
+  g.bg_colour2 = kBlue;
+  img = render(g, w, h);
+  EXPECT_EQ(pixel(img, w, 0, 0), rgb(kYellow));  // top to bottom
+  EXPECT_EQ(pixel(img, w, w - 1, h - 1), rgb(kBlue));
+  EXPECT_EQ(pixel(img, w, w / 2, h / 2), rgb(kBlack));
+
+  Scene st = g;
+  st.background = Background::kStripes;
+  st.stripes_vertical = true;
+  st.stripe_count = 4;
+  img = render(st, w, h);
+  EXPECT_EQ(pixel(img, w, 8, 3), rgb(kYellow));
+  EXPECT_EQ(pixel(img, w, 24, 3), rgb(kBlue));
+  EXPECT_EQ(pixel(img, w, 40, 60), rgb(kYellow));
+  EXPECT_EQ(pixel(img, w, 56, 60), rgb(kBlue));
+}
+
+TEST(ShapesRender, ObjectCentresShowTheirColourAtAllSizes) {
+  for (int side : {32, 64, 128, 256}) {
+    for (int i = 0; i < 200; ++i) {
+      const Scene s = random_scene(kSeed, uint64_t(i));
+      auto img = render(s, side, side);
+      ASSERT_EQ(img.size(), size_t(side * side * 3));
+      for (const Object& o : s.objects) {
+        if (o.shape != Shape::kCircle && o.shape != Shape::kSquare && o.shape != Shape::kDiamond) continue;  // hollow or off-centre
+        // Centre as the renderer computes it, reproduced here to stay independent of it.
+        const float half = (o.size == Size::kSmall ? 0.18f : o.size == Size::kMedium ? 0.30f : 0.45f) / 2 + 0.01f;
+        const float fx = std::clamp((int(o.position) % 3 * 2 + 1) / 6.0f + o.jitter_x, half, 1 - half);
+        const float fy = std::clamp((int(o.position) / 3 * 2 + 1) / 6.0f + o.jitter_y, half, 1 - half);
+        EXPECT_EQ(pixel(img, side, int(fx * side), int(fy * side)), rgb(o.colour)) << side << " " << caption_en(s);
+      }
+    }
+  }
+}
+
+TEST(ShapesScore, OwnRendersScoreHighAtAllSizes) {
+  for (int side : {32, 64, 128}) {
+    double worst = 1.0;
+    for (int i = 0; i < 300; ++i) {
+      const Scene s = random_scene(kSeed, uint64_t(i));
+      auto img = render(s, side, side);
+      worst = std::min(worst, score_image(s, img, side, side));
+      // The eval scores against the prompt, which knows no jitter or stripe count.
+      auto parsed = parse_caption(random_caption(s, kSeed, uint64_t(i)));
+      ASSERT_TRUE(parsed);
+      const double from_prompt = score_image(*parsed, img, side, side);
+      EXPECT_GE(from_prompt, 0.9) << side << " " << random_caption(s, kSeed, uint64_t(i));
+      worst = std::min(worst, from_prompt);
+    }
+    EXPECT_GE(worst, 0.9) << side;
+  }
+}
+
+TEST(ShapesScore, DifferentScenesScoreLow) {
+  const Scene a = one_object(Object{Shape::kCircle, kRed, Size::kSmall, Position::kTopLeft}, kBlue);
+  Scene b = one_object(Object{Shape::kStar, kGreen, Size::kLarge, Position::kBottomRight}, kYellow);
+  EXPECT_DOUBLE_EQ(score_image(a, render(b, 64, 64), 64, 64), 0.0);
+  EXPECT_DOUBLE_EQ(score_image(a, render(a, 64, 64), 64, 64), 1.0);
+
+  // Each check can fail on its own: wrong size only, wrong place only, wrong background only.
+  Scene bigger = a;
+  bigger.objects[0].size = Size::kLarge;
+  EXPECT_NEAR(score_image(a, render(bigger, 64, 64), 64, 64), 2.0 / 3, 1e-9);
+  Scene moved = a;
+  moved.objects[0].position = Position::kBottomRight;
+  EXPECT_NEAR(score_image(a, render(moved, 64, 64), 64, 64), 1.0 / 3, 1e-9);
+  Scene striped = a;
+  striped.background = Background::kStripes;
+  striped.bg_colour2 = kWhite;
+  EXPECT_NEAR(score_image(a, render(striped, 64, 64), 64, 64), 2.0 / 3, 1e-9);
+  EXPECT_NEAR(score_image(striped, render(a, 64, 64), 64, 64), 2.0 / 3, 1e-9);
+
+  // Unrelated random scenes: most checks fail, and all of them when no colour is shared.
+  double total = 0;
+  int disjoint = 0;
+  constexpr int kPairs = 300;
+  for (int i = 0; i < kPairs; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i)), t = random_scene(kSeed + 7, uint64_t(i));
+    const double score = score_image(s, render(t, 64, 64), 64, 64);
+    total += score;
+    auto used = [](const Scene& x) {
+      std::set<int> c{x.bg_colour, x.bg_colour2};
+      for (const Object& o : x.objects) c.insert(o.colour);
+      return c;
+    };
+    std::set<int> all = used(s);
+    const std::set<int> other = used(t);
+    all.insert(other.begin(), other.end());
+    // Gradients pass through colours of their own (green to pink passes gray).
+    if (all.size() == used(s).size() + other.size() && t.background != Background::kGradient) {
+      ++disjoint;
+      EXPECT_LE(score, 0.5) << caption_en(s) << " / " << caption_en(t);
+    }
+  }
+  EXPECT_GT(disjoint, 20);
+  EXPECT_LE(total / kPairs, 0.25);
+  EXPECT_DOUBLE_EQ(score_image(a, {}, 64, 64), 0.0);  // wrong buffer size
+}
+
+TEST(ShapesRender, ThousandScenesSpeed) {
+  constexpr int kScenes = 1000;
+  size_t checksum = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kScenes; ++i) checksum += render(random_scene(kSeed, uint64_t(i)), 64, 64)[0];
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ shapes ] %d scenes at 64x64: %.1f ms (%.1f us each)\n", kScenes, ms, 1000 * ms / kScenes);
+  EXPECT_GT(checksum, 0u);
+}
+
+}  // namespace
+}  // namespace provena::shapes

@@ -1,0 +1,173 @@
+#include "generator/tiny_model.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/file_io.h"
+#include "core/hash.h"
+#include "generator/pipeline.h"
+#include "generator/train.h"
+#include "tests/test_util.h"
+
+namespace provena {
+namespace {
+
+tiny::Config small_config() {
+  tiny::Config c;
+  c.resolution = 32;
+  c.ch0 = 32;
+  c.ch1 = 48;
+  c.text_dim = 32;
+  c.text_layers = 1;
+  c.heads = 2;
+  c.max_tokens = 8;
+  c.vocab = {"<pad>", "<unk>", "<bos>", "a", "red", "circle", "红", "色"};
+  return c;
+}
+
+// A model folder with freshly initialized weights (no training needed to test the plumbing).
+std::string make_model_dir(const testing::TempDir& dir, uint64_t seed = 3) {
+  torch::manual_seed(seed);
+  tiny::Model m(small_config());
+  // Non-zero output weights, so that the velocity (and the image) depends on the input.
+  {
+    torch::NoGradGuard g;
+    m->out_conv->weight.normal_(0, 0.05);
+  }
+  const std::string bytes = tiny::save_weights(m, {});
+  const std::string d = dir / "tiny-test";
+  std::filesystem::create_directories(d);
+  EXPECT_TRUE(write_file_atomic(d + "/model.safetensors", bytes));
+  EXPECT_TRUE(write_file_atomic(d + "/model.json", tiny::config_to_json(small_config())));
+  EXPECT_TRUE(write_file_atomic(d + "/model.sha256", Sha256::hex(bytes.data(), bytes.size()) + "  model.safetensors\n"));
+  return d;
+}
+
+TEST(TinyModel, TokenizerSplitsWordsAndCjkCharacters) {
+  EXPECT_EQ(tiny::split_caption("A small Red circle, at top-left!"),
+            (std::vector<std::string>{"a", "small", "red", "circle", "at", "top", "left"}));
+  EXPECT_EQ(tiny::split_caption("蓝色背景，红色小圆"),
+            (std::vector<std::string>{"蓝", "色", "背", "景", "红", "色", "小", "圆"}));
+  auto c = small_config();
+  EXPECT_EQ(tiny::tokenize(c, "a red CIRCLE"), (std::vector<int64_t>{2, 3, 4, 5, 0, 0, 0, 0}));
+  EXPECT_EQ(tiny::tokenize(c, "a blue circle 红色"), (std::vector<int64_t>{2, 3, 1, 5, 6, 7, 0, 0}));
+  EXPECT_EQ(tiny::tokenize(c, "a a a a a a a a a a")[7], 3);  // cut at max_tokens
+  EXPECT_EQ(tiny::tokenize(c, ""), (std::vector<int64_t>{2, 0, 0, 0, 0, 0, 0, 0}));
+}
+
+TEST(TinyModel, ConfigAndWeightsRoundTrip) {
+  auto c = small_config();
+  auto parsed = tiny::config_from_json(tiny::config_to_json(c));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->vocab, c.vocab);
+  EXPECT_EQ(parsed->ch1, 48);
+  EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
+  EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
+  torch::manual_seed(1);
+  tiny::Model a(c);
+  torch::manual_seed(2);
+  tiny::Model b(c);
+  auto x = torch::randn({2, 3, 32, 32});
+  auto t = torch::tensor({100.0f, 900.0f});
+  auto tokens = torch::tensor(tiny::tokenize(c, "a red circle")).unsqueeze(0).repeat({2, 1});
+  torch::NoGradGuard g;
+  auto [ctx, pad] = a->encode_text(tokens);
+  auto va = a->forward(x, t, ctx, pad);
+  EXPECT_EQ(va.sizes(), x.sizes());
+  ASSERT_TRUE(tiny::load_weights(b, tiny::save_weights(a, {{"k", "v"}}), "a"));
+  auto [ctx_b, pad_b] = b->encode_text(tokens);
+  EXPECT_TRUE(torch::equal(b->forward(x, t, ctx_b, pad_b), va));
+  auto bigger = c;
+  bigger.ch0 = 64;
+  tiny::Model other(bigger);
+  auto st = tiny::load_weights(other, tiny::save_weights(a, {}), "a.safetensors");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("wrong shape"), std::string::npos) << st.error().message;
+  EXPECT_GT(tiny::parameter_count(a), 10000);
+}
+
+TEST(Pipeline, SameSeedSamePixelsOnEveryRun) {
+  testing::TempDir dir;
+  auto p = Pipeline::load(make_model_dir(dir), "cpu");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ((*p)->model().family, "tiny-flow");
+  EXPECT_EQ((*p)->model().resolution, 32);
+  GenerateOptions o;
+  o.prompt = "a red circle";
+  o.seed = 42;
+  o.steps = 3;
+  int progress_calls = 0;
+  o.progress = [&](int, int) { return ++progress_calls, true; };
+  GenerationStats stats;
+  auto a = (*p)->generate(o, &stats);
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_EQ((*a)[0].width, 32);
+  EXPECT_EQ((*a)[0].pixels.size(), 32u * 32 * 3);
+  EXPECT_EQ(progress_calls, 3);
+  EXPECT_EQ(stats.device, "cpu");
+  auto again = (*p)->generate(o);
+  EXPECT_EQ((*again)[0].pixels, (*a)[0].pixels);
+  o.seed = 43;
+  EXPECT_NE((*(*p)->generate(o))[0].pixels, (*a)[0].pixels);
+  // Image 1 of a batch from seed 42 is image 0 from seed 43 (noise per image, on the CPU).
+  o.seed = 42;
+  o.batch = 2;
+  auto batch = (*p)->generate(o);
+  ASSERT_TRUE(batch);
+  o.seed = 43;
+  o.batch = 1;
+  auto single = (*p)->generate(o);
+  int max_diff = 0;
+  for (size_t i = 0; i < (*single)[0].pixels.size(); ++i)
+    max_diff = std::max(max_diff, std::abs(int((*batch)[1].pixels[i]) - int((*single)[0].pixels[i])));
+  EXPECT_LE(max_diff, 1);
+  o.noise = NoiseSource::kPhilox;
+  EXPECT_NE((*(*p)->generate(o))[0].pixels, (*single)[0].pixels);
+  o.progress = [](int step, int) { return step < 2; };
+  auto cancelled = (*p)->generate(o);
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.error().message, "cancelled");
+}
+
+TEST(Pipeline, RefusesTamperedOrMissingModels) {
+  testing::TempDir dir;
+  const std::string d = make_model_dir(dir);
+  ASSERT_TRUE(write_file_atomic(d + "/model.sha256", std::string(64, '0') + "  model.safetensors\n"));
+  auto p = Pipeline::load(d, "cpu");
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message.find("differs from model.sha256"), std::string::npos);
+  auto missing = Pipeline::load(dir / "nowhere", "cpu");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("not a model folder"), std::string::npos);
+}
+
+TEST(Training, DeterministicAndResumable) {
+  testing::TempDir dir;
+  TrainOptions o;
+  o.steps = 3;
+  o.batch = 2;
+  o.seed = 5;
+  o.threads = 1;
+  o.checkpoint_every = 2;
+  o.checkpoint_dir = dir / "a";
+  ASSERT_TRUE(train_tiny(o));
+  auto b = o;
+  b.checkpoint_dir = dir / "b";
+  b.steps = 2;
+  ASSERT_TRUE(train_tiny(b));  // stops at 2 ...
+  b.steps = 3;
+  ASSERT_TRUE(train_tiny(b));  // ... and resumes to 3
+  EXPECT_EQ(*read_file(dir / "a/weights.safetensors"), *read_file(dir / "b/weights.safetensors"));
+  auto other = o;
+  other.seed = 6;
+  EXPECT_FALSE(train_tiny(other));  // a checkpoint of another run is not resumed
+  ASSERT_TRUE(export_tiny(dir / "a", dir / "model"));
+  auto p = Pipeline::load(dir / "model", "cpu");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ((*p)->model().resolution, 64);
+}
+
+}  // namespace
+}  // namespace provena
