@@ -638,6 +638,33 @@ Status Catalog::set_pixel_hashes(const std::vector<std::pair<int64_t, Hash128>>&
   });
 }
 
+Status Catalog::add_lineage(const LineageLink& link) {
+  return guarded("recording lineage", [&]() -> Status {
+    SQLite::Statement st(impl_->db, "INSERT INTO lineage(asset_id, parent_id, relation, details, created_at) "
+                                    "VALUES (?, ?, ?, ?, ?)");
+    st.bind(1, static_cast<int64_t>(link.asset_id));
+    st.bind(2, static_cast<int64_t>(link.parent_id));
+    st.bind(3, link.relation);
+    st.bind(4, link.details);
+    st.bind(5, static_cast<int64_t>(link.created_at ? link.created_at : std::time(nullptr)));
+    st.exec();
+    return Ok{};
+  });
+}
+
+Result<std::vector<LineageLink>> Catalog::lineage_of(int64_t asset_id) const {
+  return guarded("reading lineage", [&]() -> Result<std::vector<LineageLink>> {
+    SQLite::Statement st(impl_->db, "SELECT asset_id, parent_id, relation, coalesce(details, ''), created_at FROM lineage "
+                                    "WHERE asset_id = ?1 OR parent_id = ?1 ORDER BY id");
+    st.bind(1, static_cast<int64_t>(asset_id));
+    std::vector<LineageLink> out;
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getString(),
+                     st.getColumn(3).getString(), st.getColumn(4).getInt64()});
+    return out;
+  });
+}
+
 Result<std::vector<int64_t>> Catalog::same_pixels_as(int64_t asset_id) const {
   return guarded("finding same pixels", [&]() -> Result<std::vector<int64_t>> {
     SQLite::Statement st(impl_->db,

@@ -80,6 +80,13 @@ struct Entry {
   std::optional<std::string> primary_path() const;
 };
 
+struct LineageLink {
+  int64_t asset_id = 0, parent_id = 0;
+  std::string relation;  // "reproduction", ...
+  std::string details;   // JSON
+  int64_t created_at = 0;
+};
+
 struct SearchOptions {
   int limit = 50;
   std::string after;  // a SearchPage::next cursor: the page after it (keyset paging)
@@ -130,6 +137,11 @@ class Catalog {
   // present path, in id order.
   Result<std::vector<std::pair<int64_t, std::string>>> assets_without_pixel_hash(int64_t after_id, int limit) const;
   Status set_pixel_hashes(const std::vector<std::pair<int64_t, Hash128>>& hashes);
+  // Lineage: `asset_id` derives from `parent_id` (e.g. a reproduction of it).
+  Status add_lineage(const LineageLink& link);
+  // Links where the asset is the child or the parent, oldest first.
+  Result<std::vector<LineageLink>> lineage_of(int64_t asset_id) const;
+
   // Other assets with the same pixels (metadata-only edits of this one).
   Result<std::vector<int64_t>> same_pixels_as(int64_t asset_id) const;
 

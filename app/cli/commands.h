@@ -20,6 +20,7 @@ int cmd_pixel_hash(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
 int cmd_stats(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
+int cmd_reproduce(const std::vector<std::string>& args);
 int cmd_template(const std::vector<std::string>& args);
 
 }  // namespace provena::cli

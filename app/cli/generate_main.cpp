@@ -4,7 +4,9 @@
 // complete generation record, and indexes it in the library at once.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "app/cli/library_open.h"
 #include "app/library/import.h"
 #include "app/library/library.h"
+#include "core/file_io.h"
 #include "core/own_format.h"
 #include "core/pixels.h"
 #include "generator/pipeline.h"
@@ -177,6 +180,197 @@ int run(const std::vector<std::string>& argv) {
   return kExitOk;
 }
 
+// --- reproduce ----------------------------------------------------------------------------
+
+// Model folders to look in for a record's weights (by sha256): the embedded model,
+// $PROVENA_MODELS (':'-separated; a model folder or a folder of them), LIBRARY/models.
+std::vector<std::string> model_search_dirs(const std::string& library) {
+  std::vector<std::string> dirs = {default_model_dir()};
+  if (const char* env = std::getenv("PROVENA_MODELS")) {
+    std::string list = env;
+    size_t pos = 0;
+    while (pos <= list.size()) {
+      size_t end = list.find(':', pos);
+      if (end == std::string::npos) end = list.size();
+      if (end > pos) dirs.push_back(list.substr(pos, end - pos));
+      pos = end + 1;
+    }
+  }
+  dirs.push_back(library + "/models");
+  return dirs;
+}
+
+std::optional<std::string> find_model(const std::string& sha256, const std::vector<std::string>& dirs) {
+  auto matches = [&](const fs::path& d) {
+    auto text = read_file((d / "model.sha256").string());
+    return text && text->substr(0, 64) == sha256;
+  };
+  std::error_code ec;
+  for (const auto& d : dirs) {
+    if (matches(d)) return d;
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_directory(ec) && matches(it->path())) return it->path().string();
+  }
+  return std::nullopt;
+}
+
+struct Comparison {
+  std::string verdict;  // identical, near, similar, diverged
+  double psnr = 0;      // dB; infinity when identical
+  int max_abs_diff = 0;
+  Image heatmap;        // |difference|, amplified, as a heat colour map
+};
+
+Comparison compare_pixels(const Image& original, const Image& repro) {
+  Comparison c;
+  const size_t n = static_cast<size_t>(repro.width) * repro.height;
+  double sq = 0;
+  c.heatmap.width = repro.width;
+  c.heatmap.height = repro.height;
+  c.heatmap.channels = 3;
+  c.heatmap.pixels.resize(n * 3);
+  for (size_t i = 0; i < n; ++i) {
+    int d_max = 0;
+    for (int ch = 0; ch < 3; ++ch) {
+      int d = std::abs(int(original.pixels[i * original.channels + ch]) - int(repro.pixels[i * 3 + ch]));
+      sq += double(d) * d;
+      d_max = std::max(d_max, d);
+    }
+    c.max_abs_diff = std::max(c.max_abs_diff, d_max);
+    const int v = std::min(255 * 3, d_max * 8 * 3);  // x8: a difference of 32 levels is white-hot
+    c.heatmap.pixels[i * 3] = static_cast<uint8_t>(std::min(255, v));
+    c.heatmap.pixels[i * 3 + 1] = static_cast<uint8_t>(std::clamp(v - 255, 0, 255));
+    c.heatmap.pixels[i * 3 + 2] = static_cast<uint8_t>(std::clamp(v - 510, 0, 255));
+  }
+  const double mse = sq / static_cast<double>(n * 3);
+  c.psnr = mse == 0 ? INFINITY : 10 * std::log10(255.0 * 255.0 / mse);
+  c.verdict = pixel_hash(original) == pixel_hash(repro) ? "identical"
+              : c.psnr >= 40                             ? "near"
+              : c.psnr >= 20                             ? "similar"
+                                                         : "diverged";
+  return c;
+}
+
+int reproduce(const std::vector<std::string>& argv) {
+  Args args(argv, {"--json"}, {"--device", "--out"});
+  if (args.positional().size() != 1) throw UsageError{"reproduce needs exactly one ID or PATH"};
+  const std::string& what = args.positional()[0];
+  auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
+  if (!catalog) return kExitFailures;
+  const std::string library = resolve_library_dir(args.option("--library").value_or(""));
+  const bool numeric = !what.empty() && what.find_first_not_of("0123456789") == std::string::npos;
+  auto found = numeric ? catalog->get(std::stoll(what)) : catalog->find_by_path(fs::absolute(what).lexically_normal().string());
+  if (!found || !*found) {
+    std::fprintf(stderr, "provena: %s: %s\n", what.c_str(), found ? "not in the catalog" : found.error().message.c_str());
+    return kExitFailures;
+  }
+  const Entry& e = **found;
+  const Record& r = e.record;
+  auto fail = [&](const std::string& why) {
+    std::fprintf(stderr, "provena: cannot reproduce #%lld: %s\n", static_cast<long long>(e.id), why.c_str());
+    return kExitFailures;
+  };
+  // Say exactly what is missing.
+  const std::string family = r.model_family.value_or("");
+  if (r.tool != "provena" && family.empty())
+    return fail("made by " + r.tool + (r.model ? " with model " + *r.model : std::string()) +
+                (r.model_hash ? " [" + *r.model_hash + "]" : std::string()) +
+                "; reproducing other tools' images needs their model family (Stable Diffusion 1.x comes next)");
+  if (family != "tiny-flow") return fail("model family '" + family + "' is not supported yet");
+  std::vector<std::string> missing;
+  if (!r.prompt) missing.push_back("prompt");
+  if (!r.seed) missing.push_back("seed");
+  if (!r.steps) missing.push_back("steps");
+  if (!r.cfg_scale) missing.push_back("cfg_scale");
+  if (!r.model_sha256) missing.push_back("model_sha256");
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return fail("the record lacks " + list);
+  }
+  std::optional<NoiseSource> noise = parse_noise_source(r.noise_source.value_or("cpu"));
+  if (!noise) return fail("unknown noise source '" + *r.noise_source + "'");
+  if (!e.primary_path() || e.files.front().missing) return fail("the archived file is missing (nothing to compare with)");
+  auto dirs = model_search_dirs(library);
+  auto model_dir = find_model(*r.model_sha256, dirs);
+  if (!model_dir) {
+    std::string where;
+    for (const auto& d : dirs) where += "\n  " + d;
+    return fail("no model with sha256 " + *r.model_sha256 + " (" + r.model.value_or("?") + ") in:" + where +
+                "\n(put the model folder in one of them, or list its folder in PROVENA_MODELS)");
+  }
+  auto bytes = read_file(*e.primary_path());
+  if (!bytes) return fail(bytes.error().message);
+  auto original = decode_png(*bytes);
+  if (!original) return fail(*e.primary_path() + ": " + original.error().message);
+
+  auto pipeline = Pipeline::load(*model_dir, args.option("--device").value_or("auto"));
+  if (!pipeline) return fail(pipeline.error().message);
+  GenerateOptions o;
+  o.prompt = *r.prompt;
+  o.negative = r.negative_prompt.value_or("");
+  o.seed = *r.seed;
+  o.steps = *r.steps;
+  o.cfg = *r.cfg_scale;
+  o.noise = *noise;
+  GenerationStats stats;
+  auto images = (*pipeline)->generate(o, &stats);
+  if (!images) return fail(images.error().message);
+  const Image& repro = (*images)[0];
+  if (repro.width != original->width || repro.height != original->height)
+    return fail("the model makes " + std::to_string(repro.width) + "x" + std::to_string(repro.height) +
+                " images, the archived one is " + std::to_string(original->width) + "x" + std::to_string(original->height));
+  Comparison cmp = compare_pixels(*original, repro);
+
+  const std::string out_dir = args.option("--out").value_or(library + "/reproductions");
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  const std::string stem = fs::absolute(out_dir).lexically_normal().string() + "/repro-" + std::to_string(e.id) + "-" +
+                           std::to_string(std::time(nullptr));
+  Record rr = r;
+  rr.created_at.reset();
+  rr.pixel_hash.reset();
+  rr.template_use = r.template_use;
+  rr.system = SystemInfo{};
+  rr.system.app_version = PROVENA_VERSION;
+  rr.system.torch_version = stats.torch_version;
+  rr.system.device = stats.device;
+  rr.performance = PerformanceInfo{};
+  rr.performance.seconds = stats.seconds;
+  rr.extra.clear();
+  rr.extra.emplace_back("Reproduction of", e.content_hash.hex());
+  rr.extra.emplace_back("Verdict", cmp.verdict);
+  if (auto st = write_own_png(stem + ".png", repro, rr); !st) return fail(st.error().message);
+  auto heat = encode_png(cmp.heatmap, {});
+  if (heat) write_file_atomic(stem + "-diff.png", *heat);
+  auto report = import_paths(*catalog, {stem + ".png"}, {});
+  int64_t repro_id = 0;
+  if (report)
+    if (auto f = catalog->find_by_path(stem + ".png"); f && *f) repro_id = (*f)->id;
+  nlohmann::json details = {{"verdict", cmp.verdict}, {"max_abs_diff", cmp.max_abs_diff},
+                            {"psnr", std::isinf(cmp.psnr) ? nlohmann::json(nullptr) : nlohmann::json(cmp.psnr)},
+                            {"device", stats.device}, {"model", *model_dir}};
+  if (repro_id) {
+    catalog->set_pixel_hashes({{repro_id, pixel_hash(repro)}});
+    catalog->add_lineage({repro_id, e.id, "reproduction", details.dump(), 0});
+  }
+  if (args.flag("--json")) {
+    nlohmann::json j = details;
+    j["original"] = e.id;
+    j["reproduction"] = repro_id;
+    j["path"] = stem + ".png";
+    j["heatmap"] = heat ? nlohmann::json(stem + "-diff.png") : nlohmann::json(nullptr);
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("#%lld reproduced as #%lld: %s", static_cast<long long>(e.id), static_cast<long long>(repro_id),
+                cmp.verdict.c_str());
+    if (std::isinf(cmp.psnr)) std::printf(" (pixel hashes equal)\n");
+    else std::printf(" (PSNR %.1f dB, max difference %d)\n", cmp.psnr, cmp.max_abs_diff);
+    std::printf("  reproduction: %s\n  difference:   %s-diff.png\n", (stem + ".png").c_str(), stem.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -185,10 +379,16 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
+  // `provena generate` and `provena reproduce` pass their command name first.
+  std::string command = "generate";
+  if (!args.empty() && (args[0] == "generate" || args[0] == "reproduce")) {
+    command = args[0];
+    args.erase(args.begin());
+  }
   try {
-    return run(args);
+    return command == "reproduce" ? reproduce(args) : run(args);
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "provena generate: %s\n%s", e.message.c_str(), kUsage);
+    std::fprintf(stderr, "provena %s: %s\n%s", command.c_str(), e.message.c_str(), command == "generate" ? kUsage : "");
     return kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "provena generate: internal error: %s\n", e.what());

@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "  generate PROMPT [--negative TEXT] [--seed N] [--steps N] [--cfg X] [--count N] [--rng cpu|philox]\n"
     "                  [--size WxH] [--device auto|cpu|cuda] [--model DIR] [--out DIR] [--json]\n"
     "                                     make images with the embedded model, recorded and indexed\n"
+    "  reproduce ID|PATH [--json]         regenerate an archived image and compare: identical / near /\n"
+    "                                     similar / diverged, PSNR, a difference heat map\n"
     "  stats keywords [--query Q] [--negative] [--kind K] [--limit N] [--json]\n"
     "  stats keyword|cooccur KEYWORD [--query Q] [--json]\n"
     "  stats trend KEYWORD [--by day|week|month] [--query Q] [--json]\n"
@@ -71,7 +73,7 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> kCommands = {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
       {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
-      {"template", cmd_template}, {"generate", cmd_generate},
+      {"template", cmd_template}, {"generate", cmd_generate}, {"reproduce", cmd_reproduce},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

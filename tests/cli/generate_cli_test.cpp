@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "core/file_io.h"
+#include "core/own_format.h"
+#include "core/png.h"
 #include "tests/test_util.h"
 
 namespace provena {
@@ -79,6 +81,69 @@ TEST_F(GenerateCli, GeneratesRecordsIndexesAndRepeats) {
   ASSERT_TRUE(both.is_array());
   EXPECT_EQ(both[0]["pixel_hash"], both[1]["pixel_hash"]);
   EXPECT_FALSE(both[0]["pixel_hash"].is_null());
+}
+
+TEST_F(GenerateCli, ReproduceVerifiesAndNamesWhatIsMissing) {
+  std::string out;
+  ASSERT_EQ(provena("generate 'a green star' --seed 11 --steps 2 --model " + shell_quote(model) + " --out " +
+                        shell_quote(tmp / "out") + " --json",
+                    &out),
+            0)
+      << last_stderr();
+  const std::string made = json::parse(out)[0]["path"];
+  // The model is found by its sha256 in PROVENA_MODELS.
+  const std::string env = "PROVENA_MODELS=" + shell_quote(tmp.path()) + " ";
+  ASSERT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " reproduce " +
+                            shell_quote(made) + " --json",
+                        &out),
+            0);
+  json r = json::parse(out);
+  EXPECT_EQ(r["verdict"], "identical");
+  EXPECT_EQ(r["max_abs_diff"], 0);
+  EXPECT_TRUE(fs::exists(r["heatmap"].get<std::string>()));
+  // The reproduction is indexed and linked to the original.
+  ASSERT_EQ(provena("show --json " + std::to_string(r["reproduction"].get<int>()), &out), 0);
+  EXPECT_EQ(json::parse(out)["seed"], 11);
+
+  // A tampered copy (one pixel changed, the record kept) is not identical.
+  auto png = read_file(made);
+  auto img = decode_png(*png);
+  ASSERT_TRUE(img);
+  img->pixels[0] = static_cast<uint8_t>(img->pixels[0] ^ 0x40);
+  ASSERT_EQ(provena("inspect --json " + shell_quote(made), &out), 0);
+  json rec = json::parse(out);
+  if (rec.is_array()) rec = rec[0];
+  Record record;
+  record.tool = "provena";
+  record.prompt = "a green star";
+  record.seed = 11;
+  record.steps = 2;
+  record.cfg_scale = rec["cfg_scale"].get<double>();
+  record.model = "tiny-flow";
+  record.model_family = "tiny-flow";
+  record.model_sha256 = rec["model_sha256"].get<std::string>();
+  record.noise_source = "cpu";
+  ASSERT_TRUE(write_own_png(tmp / "tampered.png", *img, record));
+  ASSERT_EQ(provena("import " + shell_quote(tmp / "tampered.png")), 0);
+  ASSERT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " reproduce " +
+                            shell_quote(tmp / "tampered.png") + " --json",
+                        &out),
+            0);
+  r = json::parse(out);
+  EXPECT_EQ(r["verdict"], "near");
+  EXPECT_EQ(r["max_abs_diff"], 64);
+  EXPECT_GT(r["psnr"].get<double>(), 40);
+
+  // Without the model, or for another tool's image, it says exactly what is missing.
+  EXPECT_EQ(provena("reproduce " + shell_quote(made)), 1);
+  EXPECT_NE(last_stderr().find("no model with sha256 " + record.model_sha256.value()), std::string::npos) << last_stderr();
+  auto a1111 = encode_png(*img, {{"parameters", "a fox\nSteps: 20, Sampler: Euler a, Seed: 1, Model: dreamshaper_8"}});
+  ASSERT_TRUE(write_file_atomic(tmp / "a1111.png", *a1111));
+  ASSERT_EQ(provena("import " + shell_quote(tmp / "a1111.png")), 0);
+  EXPECT_EQ(provena("reproduce " + shell_quote(tmp / "a1111.png")), 1);
+  EXPECT_NE(last_stderr().find("made by a1111 with model dreamshaper_8"), std::string::npos) << last_stderr();
+  EXPECT_EQ(provena("reproduce 99999"), 1);
+  EXPECT_EQ(provena("reproduce"), 2);
 }
 
 TEST_F(GenerateCli, BadArgumentsAndMissingModels) {
