@@ -80,10 +80,16 @@ Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, Generati
     auto [ctx, pad] = m->encode_text(tokens);
     auto sigmas = sampling::flow_sigmas(o.steps, c.shift).to(dev);
     bool cancelled = false;
+    // The model predicts x0; guidance mixes the two predictions, the sampler wants v.
     auto velocity = [&](const torch::Tensor& xt, const torch::Tensor& t) {
-      if (!guided) return m->forward(xt, t, ctx, pad);
-      auto v = m->forward(torch::cat({xt, xt}), torch::cat({t, t}), ctx, pad).chunk(2);
-      return v[1] + o.cfg * (v[0] - v[1]);
+      torch::Tensor x0;
+      if (!guided) {
+        x0 = m->forward(xt, t, ctx, pad);
+      } else {
+        auto p = m->forward(torch::cat({xt, xt}), torch::cat({t, t}), ctx, pad).chunk(2);
+        x0 = p[1] + o.cfg * (p[0] - p[1]);
+      }
+      return (xt - x0) / (t / 1000).reshape({-1, 1, 1, 1});
     };
     auto out = sampling::sample_flow_euler(velocity, x, sigmas, [&](int step, const torch::Tensor&, const torch::Tensor&) {
       if (step > 0 && o.progress && !o.progress(step, o.steps)) cancelled = true;

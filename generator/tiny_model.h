@@ -3,7 +3,9 @@
 // the caption vocabulary (English words, Chinese characters), a small transformer text
 // encoder, and a UNet over the image folded into 4x4 patches (pixel unshuffle), with
 // time FiLM in every residual block and cross-attention to the text at both levels.
-// The model predicts the velocity v = noise - x0 at x_t = (1 - t) x0 + t noise.
+// The model predicts the clean image x0 from x_t = (1 - t) x0 + t noise; samplers get the
+// flow velocity as v = (x_t - x0) / t. (Predicting v itself would push the noise through
+// the 8x8-patch bottleneck, which the model cannot represent: the loss stalled.)
 #pragma once
 
 #include <torch/torch.h>
@@ -57,7 +59,7 @@ struct ModelImpl : torch::nn::Module {
   explicit ModelImpl(const Config& c);
   // tokens (B, max_tokens) -> (context (L, B, text_dim), pad mask (B, L))
   std::pair<torch::Tensor, torch::Tensor> encode_text(const torch::Tensor& tokens);
-  // x (B, 3, R, R) in [-1, 1] scale, t (B) in [0, 1000] -> velocity (B, 3, R, R)
+  // x (B, 3, R, R) in [-1, 1] scale, t (B) in [0, 1000] -> predicted x0 (B, 3, R, R)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& ctx,
                         const torch::Tensor& pad_mask);
   Config config;

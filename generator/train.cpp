@@ -134,7 +134,7 @@ Status train_tiny(const TrainOptions& o) {
       auto xt = (1 - tt) * x0 + tt * noise;
       auto [ctx, pad] = model->encode_text(tokens);
       auto v = model->forward(xt, t * 1000, ctx, pad);
-      auto loss = torch::mse_loss(v, noise - x0);
+      auto loss = torch::mse_loss(v, x0);  // x0-prediction, see tiny_model.h
       opt.zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);

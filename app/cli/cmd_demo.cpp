@@ -122,6 +122,33 @@ int cmd_demo(const std::vector<std::string>& argv) {
   bad += run_search(**catalog, "猫咪");
   bad += run_search(**catalog, "圆");
   bad += run_search(**catalog, "seed:1002");
+  if (generator_available()) {
+    // The built-in generator: images from the embedded model, recorded, indexed, found
+    // again and one of them reproduced and verified.
+    const std::string generated = dir + "/generated";
+    const char* prompts[] = {"a large red circle at center on a blue background",
+                             "a small yellow star at top left and a green square at bottom right on a white background",
+                             "黑色背景中间的白色大圆环"};
+    int64_t gen_seed = 42;
+    for (const char* p : prompts) {
+      std::printf("\n$ provena generate '%s' --seed %lld --count 2\n", p, static_cast<long long>(gen_seed));
+      bad += run_generator_and_wait("generate", {p, "--seed", std::to_string(gen_seed), "--count", "2", "--library",
+                                                 library, "--out", generated}) != 0;
+      gen_seed += 100;
+    }
+    catalog = open_library(library);
+    if (!catalog) return kExitFailures;
+    bad += run_search(**catalog, "circle tool:provena");
+    bad += run_search(**catalog, "圆环");
+    auto made = (*catalog)->search("tool:provena seed:42");
+    if (made && !made->entries.empty()) {
+      const std::string id = std::to_string(made->entries[0].id);
+      std::printf("\n$ provena reproduce %s\n", id.c_str());
+      bad += run_generator_and_wait("reproduce", {id, "--library", library}) != 0;
+    }
+  } else {
+    std::printf("\n(The built-in generator is not built or its model is missing: skipping generate and reproduce.)\n");
+  }
   std::printf("\nTry: provena --library %s show 1   |   provena inspect %s/demo-1000.png\n", library.c_str(),
               images.c_str());
   return bad ? kExitFailures : kExitOk;

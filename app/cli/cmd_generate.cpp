@@ -1,6 +1,8 @@
 // `provena generate ...` and `provena reproduce ...` run build/provena-generate (same
 // folder as this binary) with the command name and the same arguments. Generation needs libtorch, whose load costs ~0.3 s and ~160 MB;
 // keeping it in a separate process keeps search, inspect, import and stats instant.
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +11,7 @@
 #include <filesystem>
 
 #include "app/cli/commands.h"
+#include "app/library/library.h"
 
 namespace provena::cli {
 
@@ -31,6 +34,29 @@ int run_generator_process(const char* command, const std::vector<std::string>& a
 }
 
 }  // namespace
+
+int run_generator_and_wait(const char* command, const std::vector<std::string>& argv) {
+  std::error_code ec;
+  const std::string helper = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
+  std::vector<char*> args;
+  args.push_back(const_cast<char*>(helper.c_str()));
+  args.push_back(const_cast<char*>(command));
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, helper.c_str(), nullptr, nullptr, args.data(), environ) != 0) return -1;
+  int status = 0;
+  if (::waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool generator_available() {
+  std::error_code ec;
+  auto dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+  return std::filesystem::exists(dir / "provena-generate") && !embedded_model_dir().empty();
+}
 
 int cmd_generate(const std::vector<std::string>& argv) { return run_generator_process("generate", argv); }
 int cmd_reproduce(const std::vector<std::string>& argv) { return run_generator_process("reproduce", argv); }

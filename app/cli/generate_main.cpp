@@ -34,16 +34,9 @@ constexpr const char* kUsage =
     "                        [--size 64x64] [--sampler Euler] [--schedule flow] [--rng cpu|philox]\n"
     "                        [--device auto|cpu|cuda] [--model DIR] [--out DIR] [--sidecar] [--json]\n";
 
-// The embedded model: assets/tiny-flow beside the build folder or the installed share dir.
 std::string default_model_dir() {
-  if (const char* env = std::getenv("PROVENA_MODEL_DIR")) return env;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-    if (fs::exists(dir / "assets/tiny-flow/model.json")) return (dir / "assets/tiny-flow").string();
-    if (fs::exists(dir / "share/provena/tiny-flow/model.json")) return (dir / "share/provena/tiny-flow").string();
-  }
-  return "assets/tiny-flow";
+  std::string d = embedded_model_dir();
+  return d.empty() ? "assets/tiny-flow" : d;
 }
 
 std::string today() {

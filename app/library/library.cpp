@@ -26,4 +26,15 @@ Result<std::unique_ptr<Catalog>> open_library(const std::string& library_dir, Ca
   return Catalog::open(catalog_path(library_dir), mode);
 }
 
+std::string embedded_model_dir() {
+  if (const char* env = std::getenv("PROVENA_MODEL_DIR")) return env;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / "assets/tiny-flow/model.json")) return (dir / "assets/tiny-flow").string();
+    if (std::filesystem::exists(dir / "share/provena/tiny-flow/model.json")) return (dir / "share/provena/tiny-flow").string();
+  }
+  return {};
+}
+
 }  // namespace provena

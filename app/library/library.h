@@ -14,6 +14,11 @@ namespace provena {
 std::string resolve_library_dir(const std::string& flag_value);
 std::string catalog_path(const std::string& library_dir);
 
+// The embedded default model folder: $PROVENA_MODEL_DIR, else assets/tiny-flow found
+// above the running binary (the source tree around build/), else share/provena/tiny-flow;
+// empty when there is none.
+std::string embedded_model_dir();
+
 // Creates the folder when opening read-write.
 Result<std::unique_ptr<Catalog>> open_library(const std::string& library_dir,
                                               Catalog::Mode mode = Catalog::Mode::kReadWrite);

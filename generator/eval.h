@@ -1,0 +1,34 @@
+// How well a model draws what its prompt asks for: prompts from held-out scenes of the
+// shapes data set, each generated image scored by shapes::score_image against the scene
+// its caption describes (background colour, each object's colour at its position, its
+// size). Also the generation speed at those settings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/result.h"
+#include "generator/pipeline.h"
+
+namespace provena {
+
+struct EvalOptions {
+  int prompts = 64;
+  int steps = 8;
+  double cfg = 4.0;
+  int batch = 8;
+  uint64_t seed = 1000;  // scene indices used by training are (training seed, 0...): another seed holds out
+  std::string device = "auto";
+};
+
+struct EvalReport {
+  int prompts = 0;
+  double score = 0;                 // mean score_image over all prompts, 0..1
+  double score_en = 0, score_zh = 0;
+  double shuffled_score = 0;        // the same images scored against another prompt's scene: the chance level
+  double images_per_second = 0;     // generation alone
+};
+
+Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& options);
+
+}  // namespace provena
