@@ -94,6 +94,10 @@ std::optional<double> median(std::vector<double> v) {
   return m;
 }
 
+bool by_records_then_value(const UsageRow& a, const UsageRow& b) {
+  return a.records != b.records ? a.records > b.records : a.value < b.value;
+}
+
 std::string scope_filter(const std::optional<SqlScope>& scope) {
   return scope ? " AND g.asset_id IN (SELECT g.asset_id " + scope->from_where + ")" : std::string();
 }
@@ -293,7 +297,7 @@ Result<std::vector<UsageRow>> usage(const Catalog& catalog, UsageBy by, const st
     std::vector<UsageRow> out;
     for (auto& [v, n] : counts) out.push_back({v, n});
     std::sort(out.begin(), out.end(),
-              [](const UsageRow& a, const UsageRow& b) { return a.records != b.records ? a.records > b.records : a.value < b.value; });
+              by_records_then_value);
     if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
     return out;
   });
@@ -336,7 +340,7 @@ Result<KeywordProfile> keyword_profile(const Catalog& catalog, const std::string
     p.median_cfg = median(std::move(cfg));
     for (auto& [m, n] : models) p.models.push_back({m, n});
     std::sort(p.models.begin(), p.models.end(),
-              [](const UsageRow& a, const UsageRow& b) { return a.records != b.records ? a.records > b.records : a.value < b.value; });
+              by_records_then_value);
     if (p.models.size() > 10) p.models.resize(10);
     return p;
   });

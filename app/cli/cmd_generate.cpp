@@ -17,15 +17,24 @@ namespace provena::cli {
 
 namespace {
 
-int run_generator_process(const char* command, const std::vector<std::string>& argv) {
+std::string helper_path() {
   std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const std::string helper = (exe.parent_path() / "provena-generate").string();
+  return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
+}
+
+// argv for provena-generate COMMAND ARGS...; the strings must outlive the result.
+std::vector<char*> helper_argv(const std::string& helper, const char* command, const std::vector<std::string>& argv) {
   std::vector<char*> args;
   args.push_back(const_cast<char*>(helper.c_str()));
   args.push_back(const_cast<char*>(command));
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  return args;
+}
+
+int run_generator_process(const char* command, const std::vector<std::string>& argv) {
+  const std::string helper = helper_path();
+  auto args = helper_argv(helper, command, argv);
   std::fflush(stdout);
   ::execv(helper.c_str(), args.data());
   std::fprintf(stderr, "provena %s: cannot run %s: %s (build it with the generator: libtorch-dev)\n", command,
@@ -36,13 +45,8 @@ int run_generator_process(const char* command, const std::vector<std::string>& a
 }  // namespace
 
 int run_generator_and_wait(const char* command, const std::vector<std::string>& argv) {
-  std::error_code ec;
-  const std::string helper = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
-  std::vector<char*> args;
-  args.push_back(const_cast<char*>(helper.c_str()));
-  args.push_back(const_cast<char*>(command));
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  const std::string helper = helper_path();
+  auto args = helper_argv(helper, command, argv);
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t pid = 0;
@@ -52,11 +56,7 @@ int run_generator_and_wait(const char* command, const std::vector<std::string>& 
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-bool generator_available() {
-  std::error_code ec;
-  auto dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-  return std::filesystem::exists(dir / "provena-generate") && !embedded_model_dir().empty();
-}
+bool generator_available() { return std::filesystem::exists(helper_path()) && !embedded_model_dir().empty(); }
 
 int cmd_generate(const std::vector<std::string>& argv) { return run_generator_process("generate", argv); }
 int cmd_reproduce(const std::vector<std::string>& argv) { return run_generator_process("reproduce", argv); }

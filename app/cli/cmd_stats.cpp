@@ -16,11 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-int fail(const Error& e) {
-  std::fprintf(stderr, "provena: %s\n", e.message.c_str());
-  return e.message.rfind("query error", 0) == 0 ? kExitUsage : kExitFailures;
-}
-
 void print_json(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
 std::string day(int64_t t) {
@@ -47,7 +42,7 @@ int keywords(const Args& args, const Catalog& catalog) {
     if (!q.kind) throw UsageError{"--kind expects tag, lora, embedding, hypernet or wildcard"};
   }
   auto top = top_keywords(catalog, q);
-  if (!top) return fail(top.error());
+  if (!top) return report_error(top.error());
   if (args.flag("--json")) {
     json a = json::array();
     for (const auto& k : *top) a.push_back({{"keyword", k.keyword}, {"kind", keyword_kind_name(k.kind)}, {"count", k.records}});
@@ -62,7 +57,7 @@ int keywords(const Args& args, const Catalog& catalog) {
 
 int keyword(const Args& args, const Catalog& catalog) {
   auto p = keyword_profile(catalog, one_keyword(args, "keyword"), args.option("--query").value_or(""));
-  if (!p) return fail(p.error());
+  if (!p) return report_error(p.error());
   if (args.flag("--json")) {
     json j = {{"keyword", p->keyword}, {"positive", p->positive}, {"negative", p->negative}};
     j["median_steps"] = p->median_steps ? json(*p->median_steps) : json(nullptr);
@@ -90,7 +85,7 @@ int keyword(const Args& args, const Catalog& catalog) {
 int cooccur(const Args& args, const Catalog& catalog) {
   auto r = cooccurring(catalog, one_keyword(args, "cooccur"), args.option("--query").value_or(""),
                        static_cast<int>(args.int_option("--limit", 30, 1, 100000)));
-  if (!r) return fail(r.error());
+  if (!r) return report_error(r.error());
   if (args.flag("--json")) {
     json pairs = json::array();
     for (const auto& c : r->pairs)
@@ -115,7 +110,7 @@ int trend(const Args& args, const Catalog& catalog) {
   else if (by == "week") bucket = TrendBucket::kWeek;
   else if (by != "month") throw UsageError{"--by expects day, week or month"};
   auto points = keyword_trend(catalog, one_keyword(args, "trend"), bucket, args.option("--query").value_or(""));
-  if (!points) return fail(points.error());
+  if (!points) return report_error(points.error());
   if (args.flag("--json")) {
     json a = json::array();
     for (const auto& p : *points) a.push_back({{"period", p.period}, {"count", p.records}, {"total", p.total}});
@@ -140,7 +135,7 @@ int usage_report(const Args& args, const Catalog& catalog) {
   else throw UsageError{"stats usage needs --by model|tool|sampler|scheduler|lora"};
   auto rows = usage(catalog, u, args.option("--query").value_or(""),
                     static_cast<int>(args.int_option("--limit", 50, 1, 1000000)));
-  if (!rows) return fail(rows.error());
+  if (!rows) return report_error(rows.error());
   if (args.flag("--json")) {
     json a = json::array();
     for (const auto& r : *rows) a.push_back({{by, r.value.empty() ? json(nullptr) : json(r.value)}, {"count", r.records}});

@@ -15,11 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-int fail(const Error& e) {
-  std::fprintf(stderr, "provena: %s\n", e.message.c_str());
-  return e.message.rfind("query error", 0) == 0 ? kExitUsage : kExitFailures;
-}
-
 std::vector<std::string> split_bar(const std::string& s) {
   std::vector<std::string> out;
   size_t pos = 0;
@@ -81,10 +76,10 @@ void print_template(const PromptTemplate& t) {
 int expand(const Args& args, Catalog& catalog) {
   const std::string& name = name_arg(args, "expand");
   auto found = find_template(catalog, name);
-  if (!found) return fail(found.error());
-  if (!*found) return fail(make_error("no template named " + name));
+  if (!found) return report_error(found.error());
+  if (!*found) return report_error(make_error("no template named " + name));
   auto wildcards = list_wildcards(catalog);
-  if (!wildcards) return fail(wildcards.error());
+  if (!wildcards) return report_error(wildcards.error());
   ExpandOptions options;
   options.cap = static_cast<size_t>(args.int_option("--cap", 1000, 1, static_cast<long long>(kMaxExpansions)));
   for (const auto& s : args.all("--set")) {
@@ -98,7 +93,7 @@ int expand(const Args& args, Catalog& catalog) {
           : expand_random(**found, *wildcards, options,
                           static_cast<size_t>(args.int_option("--count", 1, 1, static_cast<long long>(kMaxExpansions))),
                           static_cast<uint64_t>(args.int_option("--seed", 0, 0, INT64_MAX)));
-  if (!out) return fail(out.error());
+  if (!out) return report_error(out.error());
   if (args.flag("--json")) {
     json a = json::array();
     for (const auto& e : *out)
@@ -116,7 +111,7 @@ int expand(const Args& args, Catalog& catalog) {
 
 int suggest(const Args& args, Catalog& catalog) {
   auto history = prompt_history(catalog, args.option("--query").value_or(""));
-  if (!history) return fail(history.error());
+  if (!history) return report_error(history.error());
   SuggestOptions options;
   options.max_suggestions = static_cast<size_t>(args.int_option("--limit", 10, 1, 1000));
   auto suggestions = suggest_templates(*history, options);
@@ -124,7 +119,7 @@ int suggest(const Args& args, Catalog& catalog) {
   // as the slot's values.
   if (auto save = args.option("--save")) {
     long long n = args.int_option("--save", 1, 1, static_cast<long long>(suggestions.size() ? suggestions.size() : 1));
-    if (suggestions.empty()) return fail(make_error("no suggestions to save"));
+    if (suggestions.empty()) return report_error(make_error("no suggestions to save"));
     auto name = args.option("--name");
     if (!name) throw UsageError{"--save needs --name NAME"};
     const auto& s = suggestions[static_cast<size_t>(n - 1)];
@@ -132,7 +127,7 @@ int suggest(const Args& args, Catalog& catalog) {
     t.name = *name;
     t.prompt = s.prompt;
     for (const auto& [value, count] : s.values) t.slots["subject"].push_back(value);
-    if (auto st = add_template(catalog, t); !st) return fail(st.error());
+    if (auto st = add_template(catalog, t); !st) return report_error(st.error());
     std::printf("saved template %s: %s\n", t.name.c_str(), t.prompt.c_str());
     return kExitOk;
   }
@@ -165,7 +160,7 @@ int wildcard(const Args& args, Catalog& catalog) {
   std::vector<std::string> values(args.positional().begin() + 2, args.positional().end());
   if (auto file = args.option("--from")) {  // one value per line, like dynamic-prompts wildcard files
     auto text = read_file(*file);
-    if (!text) return fail(text.error());
+    if (!text) return report_error(text.error());
     size_t pos = 0;
     while (pos < text->size()) {
       size_t nl = text->find('\n', pos);
@@ -177,14 +172,14 @@ int wildcard(const Args& args, Catalog& catalog) {
   }
   if (values.empty() && !args.flag("--rm")) {
     auto lists = list_wildcards(catalog);
-    if (!lists) return fail(lists.error());
+    if (!lists) return report_error(lists.error());
     auto it = lists->find(name);
-    if (it == lists->end()) return fail(make_error("no wildcard named " + name));
+    if (it == lists->end()) return report_error(make_error("no wildcard named " + name));
     for (const auto& v : it->second) std::printf("%s\n", v.c_str());
     return kExitOk;
   }
   if (auto st = set_wildcard(catalog, name, args.flag("--rm") ? std::vector<std::string>() : values); !st)
-    return fail(st.error());
+    return report_error(st.error());
   std::fprintf(stderr, args.flag("--rm") ? "removed __%s__\n" : "__%s__ has %zu values\n", name.c_str(), values.size());
   return kExitOk;
 }
@@ -215,23 +210,23 @@ int cmd_template(const std::vector<std::string>& argv) {
     t.name = name_arg(args, "add");
     if (!args.option("--prompt")) throw UsageError{"template add needs --prompt TEXT"};
     apply_edits(args, t);
-    if (auto st = add_template(c, t); !st) return fail(st.error());
+    if (auto st = add_template(c, t); !st) return report_error(st.error());
     std::fprintf(stderr, "added template %s\n", t.name.c_str());
     return kExitOk;
   }
   if (sub == "edit") {
     auto found = find_template(c, name_arg(args, "edit"));
-    if (!found) return fail(found.error());
-    if (!*found) return fail(make_error("no template named " + name_arg(args, "edit")));
+    if (!found) return report_error(found.error());
+    if (!*found) return report_error(make_error("no template named " + name_arg(args, "edit")));
     apply_edits(args, **found);
     auto version = update_template(c, **found);
-    if (!version) return fail(version.error());
+    if (!version) return report_error(version.error());
     std::fprintf(stderr, "template %s is now version %d\n", (*found)->name.c_str(), *version);
     return kExitOk;
   }
   if (sub == "list") {
     auto all = list_templates(c);
-    if (!all) return fail(all.error());
+    if (!all) return report_error(all.error());
     if (args.flag("--json")) {
       json a = json::array();
       for (const auto& t : *all) a.push_back(template_json(t));
@@ -243,14 +238,14 @@ int cmd_template(const std::vector<std::string>& argv) {
   }
   if (sub == "show") {
     auto found = find_template(c, name_arg(args, "show"));
-    if (!found) return fail(found.error());
-    if (!*found) return fail(make_error("no template named " + name_arg(args, "show")));
+    if (!found) return report_error(found.error());
+    if (!*found) return report_error(make_error("no template named " + name_arg(args, "show")));
     if (args.flag("--json")) std::printf("%s\n", template_json(**found).dump(2).c_str());
     else print_template(**found);
     return kExitOk;
   }
   if (sub == "rm") {
-    if (auto st = remove_template(c, name_arg(args, "rm")); !st) return fail(st.error());
+    if (auto st = remove_template(c, name_arg(args, "rm")); !st) return report_error(st.error());
     return kExitOk;
   }
   if (sub == "expand") return expand(args, c);
@@ -259,19 +254,19 @@ int cmd_template(const std::vector<std::string>& argv) {
   const std::string& file = name_arg(args, sub.c_str());
   if (sub == "export") {
     auto all = list_templates(c);
-    if (!all) return fail(all.error());
+    if (!all) return report_error(all.error());
     auto wildcards = list_wildcards(c);
-    if (!wildcards) return fail(wildcards.error());
-    if (auto st = write_file_atomic(file, templates_to_json(*all, *wildcards) + "\n"); !st) return fail(st.error());
+    if (!wildcards) return report_error(wildcards.error());
+    if (auto st = write_file_atomic(file, templates_to_json(*all, *wildcards) + "\n"); !st) return report_error(st.error());
     std::fprintf(stderr, "exported %zu templates and %zu wildcards to %s\n", all->size(), wildcards->size(), file.c_str());
     return kExitOk;
   }
   auto text = read_file(file);  // import
-  if (!text) return fail(text.error());
+  if (!text) return report_error(text.error());
   auto parsed = templates_from_json(*text);
-  if (!parsed) return fail(make_error(file + ": " + parsed.error().message));
+  if (!parsed) return report_error(make_error(file + ": " + parsed.error().message));
   auto counts = import_templates(c, parsed->first, parsed->second);
-  if (!counts) return fail(make_error(file + ": " + counts.error().message));
+  if (!counts) return report_error(make_error(file + ": " + counts.error().message));
   std::fprintf(stderr, "%s: %d added, %d updated, %d unchanged, %d wildcards\n", file.c_str(), counts->added,
                counts->updated, counts->unchanged, counts->wildcards);
   return kExitOk;

@@ -67,4 +67,9 @@ std::string entry_json(const Entry& e, int indent) {
   return contract_json(&e.record, f, indent);
 }
 
+int report_error(const Error& e) {
+  std::fprintf(stderr, "provena: %s\n", e.message.c_str());
+  return e.message.rfind("query error", 0) == 0 ? 2 : 1;
+}
+
 }  // namespace provena::cli
