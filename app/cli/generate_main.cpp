@@ -2,6 +2,7 @@
 // other commands never pay libtorch's ~0.3 s load). Generates with a model folder
 // (default: the embedded assets/tiny-flow), writes each image in the own format with its
 // complete generation record, and indexes it in the library at once.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,13 @@ constexpr const char* kUsage =
 std::string default_model_dir() {
   std::string d = embedded_model_dir();
   return d.empty() ? "assets/tiny-flow" : d;
+}
+
+// Peak resident memory of this process so far (the model, activations, libtorch).
+double peak_memory_mb() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return std::round(static_cast<double>(ru.ru_maxrss) / 1024.0 * 10) / 10;  // ru_maxrss is in KiB
 }
 
 std::string today() {
@@ -137,6 +145,7 @@ int run(const std::vector<std::string>& argv) {
     r.system.torch_version = stats.torch_version;
     r.system.device = stats.device;
     r.performance.seconds = stats.seconds / static_cast<double>(images->size());
+    r.performance.peak_memory_mb = peak_memory_mb();
     char name[64];
     std::snprintf(name, sizeof name, "/provena-%lld.png", static_cast<long long>(*r.seed));
     std::string path = fs::absolute(out_dir + name).lexically_normal().string();
@@ -330,6 +339,7 @@ int reproduce(const std::vector<std::string>& argv) {
   rr.system.device = stats.device;
   rr.performance = PerformanceInfo{};
   rr.performance.seconds = stats.seconds;
+  rr.performance.peak_memory_mb = peak_memory_mb();
   rr.extra.clear();
   rr.extra.emplace_back("Reproduction of", e.content_hash.hex());
   rr.extra.emplace_back("Verdict", cmp.verdict);

@@ -50,6 +50,7 @@ void print_entry_text(std::FILE* out, const Entry& e, bool full) {
   for (const auto& [k, v] : r.extra) field(out, (k + ":").c_str(), v);
   if (r.system.device) field(out, "device:", *r.system.device);
   if (r.performance.seconds) field(out, "time:", format_decimal(*r.performance.seconds) + " s");
+  if (r.performance.peak_memory_mb) field(out, "peak memory:", format_decimal(*r.performance.peak_memory_mb) + " MB");
   field(out, "content hash:", e.content_hash.hex());
   field(out, "pixel hash:", e.pixel_hash ? e.pixel_hash->hex() : "(not computed yet)");
   for (size_t i = 1; i < e.files.size(); ++i)
