@@ -40,5 +40,9 @@ int main(int argc, char** argv) {
               o.steps, o.cfg, o.batch);
   std::printf("eval over %d held-out prompts: score %.3f (English %.3f, Chinese %.3f); chance level %.3f\n", r->prompts,
               r->score, r->score_en, r->score_zh, r->shuffled_score);
+  std::printf("background %.2f (target >= 0.95)\n", r->background);
+  std::printf("colour %.2f (target >= 0.90)\n", r->colour);
+  std::printf("shape %.2f (target >= 0.80)\n", r->shape);
+  std::printf("position %.2f (target >= 0.80)\n", r->position);
   return 0;
 }

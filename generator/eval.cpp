@@ -11,7 +11,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   const int res = pipeline.model().resolution;
   double sum_en = 0, sum_zh = 0, shuffled = 0, gen_seconds = 0;
   int n_en = 0, n_zh = 0;
-  std::vector<shapes::Scene> previous;
+  shapes::SceneCheck checks;  // summed over all prompts
   for (int i = 0; i < o.prompts; ++i) {
     const auto scene = shapes::random_scene(o.seed, static_cast<uint64_t>(i));
     const std::string caption = shapes::random_caption(scene, o.seed, static_cast<uint64_t>(i));
@@ -27,6 +27,11 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     gen_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!images) return images.error();
     const double s = shapes::score_image(*wanted, (*images)[0].pixels, res, res);
+    const shapes::SceneCheck c = shapes::check_image(*wanted, (*images)[0].pixels, res, res);
+    checks.background_checks += c.background_checks, checks.background_ok += c.background_ok;
+    checks.colour_checks += c.colour_checks, checks.colour_ok += c.colour_ok;
+    checks.shape_checks += c.shape_checks, checks.shape_ok += c.shape_ok;
+    checks.position_checks += c.position_checks, checks.position_ok += c.position_ok;
     const bool chinese = static_cast<unsigned char>(caption[0]) >= 0x80;
     (chinese ? sum_zh : sum_en) += s;
     ++(chinese ? n_zh : n_en);
@@ -39,6 +44,11 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   r.score_zh = n_zh ? sum_zh / n_zh : 0;
   r.score = (sum_en + sum_zh) / o.prompts;
   r.shuffled_score = shuffled / o.prompts;
+  auto fraction = [](int ok, int total) { return total > 0 ? static_cast<double>(ok) / total : 0.0; };
+  r.background = fraction(checks.background_ok, checks.background_checks);
+  r.colour = fraction(checks.colour_ok, checks.colour_checks);
+  r.shape = fraction(checks.shape_ok, checks.shape_checks);
+  r.position = fraction(checks.position_ok, checks.position_checks);
   // Speed at the benchmark setting: a batch of `batch` with guidance.
   GenerateOptions g;
   g.prompt = "a small red circle at top left on a blue background";

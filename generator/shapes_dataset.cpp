@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace provena::shapes {
@@ -37,6 +38,25 @@ constexpr float kMinGradientSpread = 0.3f; // mean position on the gradient, far
 constexpr float kMinObjectCoverage = 0.35f;  // matched pixels / expected area for "colour found"
 constexpr int kBgSamplesPerSide = 32;
 constexpr int kFillGrid = 64;
+// check_image. A palette colour that makes up this share of the image's outermost pixels is
+// the background the image shows (from 64x64 up, objects keep off those pixels; each end of
+// a gradient and each stripe colour holds about a fifth of them or more).
+constexpr float kMinBorderShare = 0.1f;
+constexpr int kMaxBorderColours = 2;
+constexpr int kPresenceRounds = 4;  // settles in two or three
+// A measured object centre may lie this far (fraction of the side) past the midpoint
+// between its expected cell centre and a neighbour's. Renders land within ~0.05 of the cell
+// centre (jitter 0.03 and a pixel); an object one cell away lands at least 0.23 from it
+// (large objects at the border are clamped inwards), i.e. 0.1 past the midpoint.
+constexpr float kPositionSlack = 0.06f;
+constexpr int kShapeGrid = 32;      // silhouettes compare on this grid
+constexpr int kMinShapeSide = 3;    // pixels; a smaller silhouette is no shape
+constexpr int kBridgePerSide = 32;  // gaps up to side/32 pixels join pieces of one object
+constexpr int kTemplateInk = 7, kTemplatePaper = 8;  // white on black: the widest contrast
+// Templates are drawn with their box at the silhouette's and somewhat larger: a small star
+// or heart loses its thin tips to anti-aliasing, so its silhouette's box is smaller than
+// the box it was drawn in.
+constexpr float kTemplateScales[] = {1.0f, 1.15f, 1.3f};
 
 constexpr const char* kShapeEn[kShapeCount] = {"circle", "square", "triangle", "star", "ring", "diamond", "cross", "heart"};
 constexpr const char* kShapeZh[kShapeCount] = {"圆", "正方形", "三角形", "星星", "圆环", "菱形", "十字", "心形"};
@@ -71,6 +91,7 @@ struct Rgb {
   float r, g, b;
 };
 
+int clamp_colour(int i) { return std::clamp(i, 0, int(colours().size()) - 1); }
 const Colour& colour_at(int i) {
   const auto& p = colours();
   return p[size_t(std::clamp(i, 0, int(p.size()) - 1))];
@@ -180,6 +201,16 @@ float fill_fraction(Shape s) {
     for (int x = 0; x < kFillGrid; ++x)
       sum += std::clamp(0.5f - kFillGrid * sd_shape(s, (x + 0.5f) / kFillGrid - 0.5f, (y + 0.5f) / kFillGrid - 0.5f), 0.0f, 1.0f);
   return sum / (kFillGrid * kFillGrid);
+}
+
+// The smallest fill_fraction among the shapes: a colour check that does not depend on the shape.
+float thinnest_fill() {
+  static const float kThinnest = [] {
+    float f = 1;
+    for (int k = 0; k < kShapeCount; ++k) f = std::min(f, fill_fraction(Shape(k)));
+    return f;
+  }();
+  return kThinnest;
 }
 
 std::string stem_zh(const Colour& c) {
@@ -340,6 +371,363 @@ std::optional<Scene> parse_zh(std::string_view text) {
     s.remove_prefix(cut + std::string_view("和").size());
   }
   return scene;
+}
+
+// Scoring helpers shared by score_image and check_image.
+
+struct Image {
+  const std::vector<uint8_t>& rgb;
+  int width, height;
+  Rgb at(int x, int y) const {
+    const uint8_t* p = &rgb[(size_t(y) * size_t(width) + size_t(x)) * 3];
+    return {float(p[0]), float(p[1]), float(p[2])};
+  }
+};
+
+struct Window {
+  int x0, y0, x1, y1;  // inclusive
+  bool contains(int x, int y) const { return x >= x0 && x <= x1 && y >= y0 && y <= y1; }
+};
+
+// Where each object may be: the union of its boxes over the sizes it may have, grown by
+// jitter and slack; the whole image when the caption gave no position.
+std::vector<Window> object_windows(const Scene& scene, int width, int height) {
+  std::vector<Window> windows;
+  for (const Object& o : scene.objects) {
+    if (!o.position_given) {
+      windows.push_back({0, 0, width - 1, height - 1});
+      continue;
+    }
+    float fx0 = 1, fy0 = 1, fx1 = 0, fy1 = 0;
+    for (int s = 0; s < kSizeCount; ++s) {
+      if (o.size_given && s != int(o.size)) continue;
+      Object t = o;
+      t.size = Size(s);
+      auto [cx, cy] = object_centre(t);
+      const float h = half_size(t.size) + kMaxJitter + kWindowSlack;
+      fx0 = std::min(fx0, cx - h), fx1 = std::max(fx1, cx + h), fy0 = std::min(fy0, cy - h), fy1 = std::max(fy1, cy + h);
+    }
+    windows.push_back({std::max(0, int(fx0 * width)), std::max(0, int(fy0 * height)), std::min(width - 1, int(fx1 * width)),
+                       std::min(height - 1, int(fy1 * height))});
+  }
+  return windows;
+}
+
+// The background the scene names, judged on samples: colour matches away from the objects;
+// which stripe colours show and which way a gradient runs, over the whole image (objects
+// may hide whole stripes).
+bool background_matches(const Scene& scene, const Image& img, const std::vector<Window>& windows) {
+  const int width = img.width, height = img.height;
+  const float side = float(std::min(width, height));
+  const Rgb bg_a = rgb_of(scene.bg_colour), bg_b = rgb_of(scene.bg_colour2);
+  int away = 0, away_matched = 0, all = 0, all_matched = 0, near_a = 0, near_b = 0;
+  float band_t[4] = {0, 0, 0, 0};  // top, bottom, left, right: sum of gradient positions
+  int band_n[4] = {0, 0, 0, 0};
+  const int step = std::max(1, int(side) / kBgSamplesPerSide);
+  for (int y = step / 2; y < height; y += step) {
+    for (int x = step / 2; x < width; x += step) {
+      const Rgb c = img.at(x, y);
+      float t = 0;
+      bool match = false;
+      if (scene.background == Background::kGradient) {
+        match = segment_distance(c, bg_a, bg_b, &t) < kBgTolerance;
+        const bool band[4] = {y < height / 4, y >= height - height / 4, x < width / 4, x >= width - width / 4};
+        for (int k = 0; k < 4; ++k)
+          if (match && band[k]) band_t[k] += t, ++band_n[k];
+      } else {
+        const bool is_a = distance(c, bg_a) < kBgTolerance, is_b = distance(c, bg_b) < kBgTolerance;
+        match = is_a || is_b, near_a += is_a, near_b += is_b;
+      }
+      ++all, all_matched += match;
+      if (std::none_of(windows.begin(), windows.end(), [&](const Window& w) { return w.contains(x, y); }))
+        ++away, away_matched += match;
+    }
+  }
+  // No sample is away from the objects when a caption gave no position (or objects fill
+  // the image): judge them all, leaving room for the objects.
+  bool ok = away > 0 ? away_matched >= kMinBgShare * away : all_matched >= kMinBgShareLoose * all;
+  if (scene.background == Background::kStripes) ok = ok && near_a >= kMinStripeShare * all && near_b >= kMinStripeShare * all;
+  if (scene.background == Background::kGradient) {
+    auto mean = [&](int k) { return band_n[k] ? band_t[k] / band_n[k] : 0.5f; };
+    ok = ok && (mean(1) - mean(0) >= kMinGradientSpread || mean(3) - mean(2) >= kMinGradientSpread);
+  }
+  return ok;
+}
+
+// Distance from c to the nearest of the given colours or any mix of two of them (a
+// gradient's colours, an anti-aliased edge between two of them); infinite for none.
+float mix_distance(Rgb c, const std::vector<Rgb>& set) {
+  float best = std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < set.size(); ++i)
+    for (size_t j = i; j < set.size(); ++j) best = std::min(best, segment_distance(c, set[i], set[j]));
+  return best;
+}
+
+// The palette colour nearest to c; *d gets its distance.
+int nearest_colour(Rgb c, float* d) {
+  const auto& p = colours();
+  int best = 0;
+  float best_d2 = std::numeric_limits<float>::infinity();
+  for (size_t k = 0; k < p.size(); ++k) {
+    const float dr = c.r - p[k].r, dg = c.g - p[k].g, db = c.b - p[k].b;
+    if (const float d2 = dr * dr + dg * dg + db * db; d2 < best_d2) best = int(k), best_d2 = d2;
+  }
+  *d = std::sqrt(best_d2);
+  return best;
+}
+
+// The palette colours that make up a good share of the image's outermost pixels (objects
+// keep off the border), at most kMaxBorderColours, or the most common one when none does.
+std::vector<Rgb> border_colours(const Image& img) {
+  std::vector<int> count(colours().size(), 0);
+  int total = 0;
+  auto visit = [&](int x, int y) {
+    float d = 0;
+    const int k = nearest_colour(img.at(x, y), &d);
+    ++total;
+    if (d < kMaxObjectTolerance) ++count[size_t(k)];
+  };
+  for (int x = 0; x < img.width; ++x) {
+    visit(x, 0);
+    if (img.height > 1) visit(x, img.height - 1);
+  }
+  for (int y = 1; y + 1 < img.height; ++y) {
+    visit(0, y);
+    if (img.width > 1) visit(img.width - 1, y);
+  }
+  std::vector<int> order(count.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = int(k);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return count[size_t(a)] > count[size_t(b)]; });
+  std::vector<Rgb> out;
+  for (int k : order)
+    if (count[size_t(k)] > 0 && (out.empty() || count[size_t(k)] >= kMinBorderShare * total) && int(out.size()) < kMaxBorderColours)
+      out.push_back(rgb_of(k));
+  return out;
+}
+
+// What counts as background: the colours the caption names (and their mixes), and the
+// colours the image itself shows along its border (and theirs), kept apart so that a mix of
+// a named colour with a shown one (blue and yellow pass near gray) explains nothing.
+struct Backgrounds {
+  std::vector<std::vector<Rgb>> sets;
+  bool explain(Rgb c, float d) const {
+    return std::any_of(sets.begin(), sets.end(), [&](const std::vector<Rgb>& set) { return mix_distance(c, set) <= d; });
+  }
+};
+
+Backgrounds backgrounds_of(const Scene& scene, const Image& img) {
+  Backgrounds b;
+  if (scene.background_given) b.sets.push_back({rgb_of(scene.bg_colour), rgb_of(scene.bg_colour2)});
+  if (std::vector<Rgb> shown = border_colours(img); !shown.empty()) b.sets.push_back(std::move(shown));
+  return b;
+}
+
+// Pixels per palette colour, for the colour check. Each pixel goes to its nearest palette
+// colour unless a background explains it as well. A colour the scene does not ask for gets
+// no credit for pixels that mix two colours present (a background's, an asked one's, or one
+// found present itself: an edge of orange on black passes near brown); which colours are
+// present (asked, or with at least min_mass) is settled by repeating until it stops changing.
+std::vector<int> colour_masses(const Image& img, const Backgrounds& background, const std::vector<bool>& asked, float min_mass) {
+  const size_t palette = colours().size();
+  std::vector<int> label(size_t(img.width) * size_t(img.height), -1);
+  std::vector<float> label_distance(label.size(), 0);
+  for (size_t i = 0; i < label.size(); ++i) {
+    const Rgb p = img.at(int(i % size_t(img.width)), int(i / size_t(img.width)));
+    float d = 0;
+    const int k = nearest_colour(p, &d);
+    if (d < kMaxObjectTolerance && !background.explain(p, d)) label[i] = k, label_distance[i] = d;
+  }
+  const std::vector<std::vector<Rgb>> no_background{{}};
+  const auto& backgrounds = background.sets.empty() ? no_background : background.sets;
+  std::vector<bool> present = asked;
+  std::vector<int> mass(palette, 0);
+  for (int round = 0; round < kPresenceRounds; ++round) {
+    // Per colour not asked for, the sets whose mixes may explain its pixels: each
+    // background with the other colours present.
+    std::vector<std::vector<std::vector<Rgb>>> mixes(palette);
+    for (size_t k = 0; k < palette; ++k) {
+      if (asked[k]) continue;
+      for (const std::vector<Rgb>& bg : backgrounds) {
+        std::vector<Rgb> set = bg;
+        for (size_t j = 0; j < palette; ++j)
+          if (j != k && present[j]) set.push_back(rgb_of(int(j)));
+        mixes[k].push_back(std::move(set));
+      }
+    }
+    std::fill(mass.begin(), mass.end(), 0);
+    for (size_t i = 0; i < label.size(); ++i) {
+      if (label[i] < 0) continue;
+      const size_t k = size_t(label[i]);
+      if (!asked[k]) {
+        const Rgb p = img.at(int(i % size_t(img.width)), int(i / size_t(img.width)));
+        auto explains = [&](const std::vector<Rgb>& set) { return mix_distance(p, set) < label_distance[i]; };
+        if (std::any_of(mixes[k].begin(), mixes[k].end(), explains)) continue;
+      }
+      ++mass[k];
+    }
+    std::vector<bool> next = asked;
+    for (size_t k = 0; k < palette; ++k) next[k] = next[k] || mass[k] >= min_mass;
+    if (next == present) break;
+    present = std::move(next);
+  }
+  return mass;
+}
+
+// Object i's pixels: those its colour explains better than the backgrounds and the other
+// objects' colours (on an edge, the "more than half covered" test). Objects that share a
+// colour split its pixels by the nearer expected place.
+std::vector<uint8_t> object_mask(const Scene& scene, int i, const Image& img, const Backgrounds& background) {
+  const Object& o = scene.objects[size_t(i)];
+  const Rgb col = rgb_of(o.colour);
+  std::vector<uint8_t> mask(size_t(img.width) * size_t(img.height), 0);
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      const Rgb p = img.at(x, y);
+      const float d = distance(p, col);
+      if (d >= kMaxObjectTolerance || background.explain(p, d)) continue;
+      bool mine = true;
+      for (size_t j = 0; j < scene.objects.size() && mine; ++j) {
+        const Object& other = scene.objects[j];
+        if (int(j) == i) continue;
+        if (clamp_colour(other.colour) != clamp_colour(o.colour)) {
+          mine = distance(p, rgb_of(other.colour)) > d;
+        } else if (o.position_given && other.position_given) {
+          const auto [ax, ay] = object_centre(o);
+          const auto [bx, by] = object_centre(other);
+          const float fx = (float(x) + 0.5f) / float(img.width), fy = (float(y) + 0.5f) / float(img.height);
+          mine = std::hypot(fx - ax, fy - ay) <= std::hypot(fx - bx, fy - by);
+        }
+      }
+      mask[size_t(y) * size_t(img.width) + size_t(x)] = mine;
+    }
+  }
+  return mask;
+}
+
+// A binary mask with its bounding box (inclusive); empty when x1 < x0.
+struct Silhouette {
+  std::vector<uint8_t> mask;  // width*height of the image it came from
+  int width = 0, x0 = 0, y0 = 0, x1 = -1, y1 = -1;
+  int pixels = 0;
+  bool empty() const { return pixels == 0; }
+  int box_width() const { return x1 - x0 + 1; }
+  int box_height() const { return y1 - y0 + 1; }
+};
+
+Silhouette silhouette(std::vector<uint8_t> mask, int width, int height) {
+  Silhouette s;
+  s.width = width;
+  s.x0 = width, s.y0 = height;
+  for (size_t i = 0; i < mask.size(); ++i) {
+    if (!mask[i]) continue;
+    const int x = int(i % size_t(width)), y = int(i / size_t(width));
+    ++s.pixels;
+    s.x0 = std::min(s.x0, x), s.x1 = std::max(s.x1, x), s.y0 = std::min(s.y0, y), s.y1 = std::max(s.y1, y);
+  }
+  if (s.empty()) s.x0 = s.y0 = 0;
+  s.mask = std::move(mask);
+  return s;
+}
+
+// The largest group of mask pixels, where pixels at most `bridge` apart (Chebyshev) join:
+// stray specks of the colour elsewhere do not stretch the object's box, and an object
+// drawn with a gap or two still counts as one.
+Silhouette largest_group(const std::vector<uint8_t>& mask, int width, int height, int bridge) {
+  std::vector<int> group(mask.size(), -1);
+  std::vector<int> stack;
+  int best = -1, best_size = 0, groups = 0;
+  for (size_t start = 0; start < mask.size(); ++start) {
+    if (!mask[start] || group[start] >= 0) continue;
+    int size = 0;
+    group[start] = groups;
+    stack.assign(1, int(start));
+    while (!stack.empty()) {
+      const int at = stack.back();
+      stack.pop_back();
+      ++size;
+      const int ax = at % width, ay = at / width;
+      for (int y = std::max(0, ay - bridge); y <= std::min(height - 1, ay + bridge); ++y)
+        for (int x = std::max(0, ax - bridge); x <= std::min(width - 1, ax + bridge); ++x) {
+          const size_t i = size_t(y) * size_t(width) + size_t(x);
+          if (mask[i] && group[i] < 0) group[i] = groups, stack.push_back(int(i));
+        }
+    }
+    if (size > best_size) best = groups, best_size = size;
+    ++groups;
+  }
+  std::vector<uint8_t> kept(mask.size(), 0);
+  for (size_t i = 0; i < mask.size(); ++i) kept[i] = best >= 0 && group[i] == best;
+  return silhouette(std::move(kept), width, height);
+}
+
+// A silhouette's box resampled (nearest pixel) to kShapeGrid x kShapeGrid, so shapes of
+// any size and aspect compare cell by cell.
+std::vector<uint8_t> normalised(const Silhouette& s) {
+  std::vector<uint8_t> out(size_t(kShapeGrid) * kShapeGrid);
+  const int bw = s.box_width(), bh = s.box_height();
+  for (int gy = 0; gy < kShapeGrid; ++gy)
+    for (int gx = 0; gx < kShapeGrid; ++gx) {
+      const int x = s.x0 + std::min(bw - 1, int((gx + 0.5f) * float(bw) / kShapeGrid));
+      const int y = s.y0 + std::min(bh - 1, int((gy + 0.5f) * float(bh) / kShapeGrid));
+      out[size_t(gy) * kShapeGrid + size_t(gx)] = s.mask[size_t(y) * size_t(s.width) + size_t(x)];
+    }
+  return out;
+}
+
+// The shape whose own rendering, at about the silhouette's box size (kTemplateScales),
+// overlaps it best (IoU after both boxes are scaled to the same grid). A template is a
+// single white object on black, more than half covered pixels in: what the "closest colour"
+// mask keeps of an edge.
+Shape classify_shape(const Silhouette& s) {
+  const std::vector<uint8_t> seen = normalised(s);
+  // Beyond the grid's resolution a larger template tells nothing more.
+  const int box = std::min(kShapeGrid, std::max(s.box_width(), s.box_height()));
+  Shape best = Shape::kCircle;
+  float best_iou = -1;
+  for (float scale : kTemplateScales) {
+    const int side = std::max(4, int(std::lround(scale * float(box) / kSizeFraction[int(Size::kLarge)])));
+    for (int k = 0; k < kShapeCount; ++k) {
+      Scene t;
+      t.objects = {Object{Shape(k), kTemplateInk, Size::kLarge, Position::kCenter}};
+      t.bg_colour = t.bg_colour2 = kTemplatePaper;
+      const std::vector<uint8_t> img = render(t, side, side);
+      std::vector<uint8_t> mask(size_t(side) * size_t(side));
+      const Rgb ink = rgb_of(kTemplateInk), paper = rgb_of(kTemplatePaper);
+      for (size_t i = 0; i < mask.size(); ++i) {
+        const Rgb p{float(img[i * 3]), float(img[i * 3 + 1]), float(img[i * 3 + 2])};
+        mask[i] = distance(p, ink) < distance(p, paper);
+      }
+      const Silhouette tmpl = silhouette(std::move(mask), side, side);
+      if (tmpl.empty()) continue;
+      const std::vector<uint8_t> want = normalised(tmpl);
+      int both = 0, either = 0;
+      for (size_t i = 0; i < want.size(); ++i) both += want[i] && seen[i], either += want[i] || seen[i];
+      const float iou = either ? float(both) / float(either) : 0.0f;
+      if (iou > best_iou) best = Shape(k), best_iou = iou;
+    }
+  }
+  return best;
+}
+
+// Whether a centre (fractions of width and height) lies in an object's expected cell. Cell
+// centres are where the renderer puts an object of the silhouette's size (clamped inside
+// the image, so a large object's "top" is lower than a small one's); a cell is the region
+// nearer its centre than its neighbours', grown by kPositionSlack into each neighbour.
+bool in_cell(Position expected, float cx, float cy, float half) {
+  const int col = int(expected) % 3, row = int(expected) / 3;
+  auto axis_ok = [&](int want, float v) {
+    const float lo = half + kBorderMargin, hi = 1 - lo;
+    auto centre = [&](int i) { return lo < hi ? std::clamp(float(i * 2 + 1) / 6, lo, hi) : 0.5f; };
+    for (int other = 0; other < 3; ++other) {
+      if (other == want) continue;
+      const float a = centre(want), b = centre(other);
+      if (b == a) continue;
+      const float toward = b > a ? v - (a + b) / 2 : (a + b) / 2 - v;  // how far past the midpoint
+      if (toward > kPositionSlack) return false;
+    }
+    return true;
+  };
+  return axis_ok(col, cx) && axis_ok(row, cy);
 }
 
 }  // namespace
@@ -506,74 +894,14 @@ std::optional<Scene> parse_caption(std::string_view caption) {
 
 double score_image(const Scene& scene, const std::vector<uint8_t>& rgb, int width, int height) {
   if (width <= 0 || height <= 0 || rgb.size() != size_t(width) * size_t(height) * 3) return 0.0;
+  const Image img{rgb, width, height};
   const float side = float(std::min(width, height));
-  auto pixel = [&](int x, int y) {
-    const uint8_t* p = &rgb[(size_t(y) * width + x) * 3];
-    return Rgb{float(p[0]), float(p[1]), float(p[2])};
-  };
-  // Where each object may be: the union of its boxes over the sizes it may have, grown by
-  // jitter and slack; the whole image when the caption gave no position.
-  struct Window {
-    int x0, y0, x1, y1;  // inclusive
-    bool contains(int x, int y) const { return x >= x0 && x <= x1 && y >= y0 && y <= y1; }
-  };
-  std::vector<Window> windows;
-  for (const Object& o : scene.objects) {
-    if (!o.position_given) {
-      windows.push_back({0, 0, width - 1, height - 1});
-      continue;
-    }
-    float fx0 = 1, fy0 = 1, fx1 = 0, fy1 = 0;
-    for (int s = 0; s < kSizeCount; ++s) {
-      if (o.size_given && s != int(o.size)) continue;
-      Object t = o;
-      t.size = Size(s);
-      auto [cx, cy] = object_centre(t);
-      const float h = half_size(t.size) + kMaxJitter + kWindowSlack;
-      fx0 = std::min(fx0, cx - h), fx1 = std::max(fx1, cx + h), fy0 = std::min(fy0, cy - h), fy1 = std::max(fy1, cy + h);
-    }
-    windows.push_back({std::max(0, int(fx0 * width)), std::max(0, int(fy0 * height)), std::min(width - 1, int(fx1 * width)),
-                       std::min(height - 1, int(fy1 * height))});
-  }
+  auto pixel = [&](int x, int y) { return img.at(x, y); };
+  const std::vector<Window> windows = object_windows(scene, width, height);
   int checks = 0, passed = 0;
-  const Rgb bg_a = rgb_of(scene.bg_colour), bg_b = rgb_of(scene.bg_colour2);
-
   if (scene.background_given) {
-    // Colour matches are judged away from the objects; which stripe colours show and which
-    // way a gradient runs, over the whole image (objects may hide whole stripes).
-    int away = 0, away_matched = 0, all = 0, all_matched = 0, near_a = 0, near_b = 0;
-    float band_t[4] = {0, 0, 0, 0};  // top, bottom, left, right: sum of gradient positions
-    int band_n[4] = {0, 0, 0, 0};
-    const int step = std::max(1, int(side) / kBgSamplesPerSide);
-    for (int y = step / 2; y < height; y += step) {
-      for (int x = step / 2; x < width; x += step) {
-        const Rgb c = pixel(x, y);
-        float t = 0;
-        bool match = false;
-        if (scene.background == Background::kGradient) {
-          match = segment_distance(c, bg_a, bg_b, &t) < kBgTolerance;
-          const bool band[4] = {y < height / 4, y >= height - height / 4, x < width / 4, x >= width - width / 4};
-          for (int k = 0; k < 4; ++k)
-            if (match && band[k]) band_t[k] += t, ++band_n[k];
-        } else {
-          const bool is_a = distance(c, bg_a) < kBgTolerance, is_b = distance(c, bg_b) < kBgTolerance;
-          match = is_a || is_b, near_a += is_a, near_b += is_b;
-        }
-        ++all, all_matched += match;
-        if (std::none_of(windows.begin(), windows.end(), [&](const Window& w) { return w.contains(x, y); }))
-          ++away, away_matched += match;
-      }
-    }
-    // No sample is away from the objects when a caption gave no position (or objects fill
-    // the image): judge them all, leaving room for the objects.
-    bool ok = away > 0 ? away_matched >= kMinBgShare * away : all_matched >= kMinBgShareLoose * all;
-    if (scene.background == Background::kStripes) ok = ok && near_a >= kMinStripeShare * all && near_b >= kMinStripeShare * all;
-    if (scene.background == Background::kGradient) {
-      auto mean = [&](int k) { return band_n[k] ? band_t[k] / band_n[k] : 0.5f; };
-      ok = ok && (mean(1) - mean(0) >= kMinGradientSpread || mean(3) - mean(2) >= kMinGradientSpread);
-    }
     ++checks;
-    passed += ok;
+    passed += background_matches(scene, img, windows);
   }
 
   for (size_t i = 0; i < scene.objects.size(); ++i) {
@@ -618,6 +946,48 @@ double score_image(const Scene& scene, const std::vector<uint8_t>& rgb, int widt
     }
   }
   return checks > 0 ? double(passed) / checks : 0.0;
+}
+
+SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int width, int height) {
+  SceneCheck r;
+  const int n_objects = int(wanted.objects.size());
+  r.background_checks = wanted.background_given ? 1 : 0;
+  r.colour_checks = r.shape_checks = n_objects;
+  for (const Object& o : wanted.objects) r.position_checks += o.position_given;
+  if (width <= 0 || height <= 0 || rgb.size() != size_t(width) * size_t(height) * 3) return r;  // every check fails
+  const Image img{rgb, width, height};
+  const float side = float(std::min(width, height));
+
+  if (wanted.background_given) r.background_ok = background_matches(wanted, img, object_windows(wanted, width, height));
+
+  const Backgrounds background = backgrounds_of(wanted, img);
+  std::vector<bool> asked(colours().size(), false);
+  for (const Object& o : wanted.objects) asked[size_t(clamp_colour(o.colour))] = true;
+  const int asked_count = int(std::count(asked.begin(), asked.end(), true));
+  // Enough for a good part of a small object of the thinnest shape: colour, not size or shape.
+  const float small_side = kSizeFraction[int(Size::kSmall)] * side;
+  const float min_mass = kMinObjectCoverage * thinnest_fill() * small_side * small_side;
+  const std::vector<int> mass = colour_masses(img, background, asked, min_mass);
+
+  const int bridge = std::max(1, int(side) / kBridgePerSide);
+  for (int i = 0; i < n_objects; ++i) {
+    const Object& o = wanted.objects[size_t(i)];
+    const int m = mass[size_t(clamp_colour(o.colour))];
+    const int larger = int(std::count_if(mass.begin(), mass.end(), [&](int other) { return other > m; }));
+    r.colour_ok += m >= min_mass && larger < asked_count;
+
+    const Silhouette s = largest_group(object_mask(wanted, i, img, background), width, height, bridge);
+    if (s.empty()) continue;
+    if (o.position_given) {
+      // The centre of the silhouette's box, not its mass: a triangle's mass sits low in its
+      // box and a heart's high, and the renderer centres boxes.
+      const float cx = float(s.x0 + s.x1 + 1) / 2 / float(width), cy = float(s.y0 + s.y1 + 1) / 2 / float(height);
+      const float half = float(std::max(s.box_width(), s.box_height())) / side / 2;
+      r.position_ok += in_cell(o.position, cx, cy, half);
+    }
+    if (std::min(s.box_width(), s.box_height()) >= kMinShapeSide) r.shape_ok += classify_shape(s) == o.shape;
+  }
+  return r;
 }
 
 }  // namespace provena::shapes

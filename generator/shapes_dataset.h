@@ -81,4 +81,27 @@ std::optional<Scene> parse_caption(std::string_view caption);
 // each object's size. Attributes that are not *_given are not checked.
 double score_image(const Scene& scene, const std::vector<uint8_t>& rgb, int width, int height);
 
+// The same question asked per criterion, as counts of checks made and passed, so an eval can
+// sum them over many images. A buffer of the wrong size fails every check.
+struct SceneCheck {
+  // 1 per scene whose caption gives a background: its colours away from the objects, both
+  // stripe colours shown, a gradient running the right way (as score_image checks it).
+  int background_checks = 0, background_ok = 0;
+  // 1 per object: its colour covers a good part of a small object's area anywhere in the
+  // image, and is among the largest non-background colour clusters (as many as the scene
+  // has object colours). Pixels the background explains as well are not counted; blends of
+  // the scene's colours do not count for colours it does not ask for.
+  int colour_checks = 0, colour_ok = 0;
+  // 1 per object with a given position: the centre of its silhouette's box lies in the
+  // expected cell of the 3x3 grid, or at most 0.06 of the image side past the midpoint
+  // towards a neighbouring cell. Cell centres are placed as the renderer places an object of
+  // the measured size (kept inside the image), so a large object at "top left" counts.
+  int position_checks = 0, position_ok = 0;
+  // 1 per object: its silhouette (the largest group of pixels its colour explains best)
+  // overlaps the wanted shape's own rendering best among the 8, compared by IoU on a common
+  // box after both are cropped to their bounding boxes.
+  int shape_checks = 0, shape_ok = 0;
+};
+SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int width, int height);
+
 }  // namespace provena::shapes
