@@ -21,6 +21,7 @@
 #include "app/library/library.h"
 #include "core/file_io.h"
 #include "core/own_format.h"
+#include "db/template_store.h"
 #include "core/pixels.h"
 #include "generator/pipeline.h"
 
@@ -33,7 +34,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: provena generate PROMPT [--negative TEXT] [--seed N|random] [--steps N] [--cfg X] [--count N]\n"
     "                        [--size 64x64] [--sampler Euler] [--schedule flow] [--rng cpu|philox]\n"
-    "                        [--device auto|cpu|cuda] [--model DIR] [--out DIR] [--sidecar] [--json]\n";
+    "                        [--device auto|cpu|cuda] [--model DIR] [--out DIR] [--sidecar] [--json]\n"
+    "       provena generate --template NAME [--set SLOT=a|b ...] [same options]\n";
 
 std::string default_model_dir() {
   std::string d = embedded_model_dir();
@@ -59,8 +61,8 @@ std::string today() {
 int run(const std::vector<std::string>& argv) {
   Args args(argv, {"--json", "--sidecar"},
             {"--negative", "--seed", "--steps", "--cfg", "--count", "--batch", "--rng", "--noise", "--device", "--model",
-             "--out", "--size", "--sampler", "--schedule"});
-  if (args.positional().empty()) throw UsageError{"generate needs a PROMPT"};
+             "--out", "--size", "--sampler", "--schedule", "--template", "--set"});
+  if (args.positional().empty() && !args.option("--template")) throw UsageError{"generate needs a PROMPT or --template NAME"};
   GenerateOptions o;
   for (const auto& p : args.positional()) o.prompt += (o.prompt.empty() ? "" : " ") + p;
   o.negative = args.option("--negative").value_or("");
@@ -111,25 +113,84 @@ int run(const std::vector<std::string>& argv) {
     if (tty) std::fprintf(stderr, "\rgenerating: step %d/%d", step, steps);
     return true;
   };
-  GenerationStats stats;
-  auto images = (*pipeline)->generate(o, &stats);
-  if (tty) std::fprintf(stderr, "\n");
-  if (!images) {
-    std::fprintf(stderr, "provena: %s\n", images.error().message.c_str());
-    return kExitFailures;
+  // One batch from the prompt; from a template, one expansion per image (seed + i picks
+  // expansion i, so a seed names the same prompt and the same image), recorded with it.
+  struct Job {
+    GenerateOptions options;
+    std::optional<TemplateUse> use;
+  };
+  std::vector<Job> jobs;
+  if (auto name = args.option("--template")) {
+    auto tpl = find_template(*catalog, *name);
+    if (!tpl || !*tpl) {
+      std::fprintf(stderr, "provena: %s\n", tpl ? ("no template named " + *name).c_str() : tpl.error().message.c_str());
+      return kExitFailures;
+    }
+    auto wildcards = list_wildcards(*catalog);
+    if (!wildcards) return kExitFailures;
+    ExpandOptions eo;
+    for (const auto& set : args.all("--set")) {
+      size_t eq = set.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError{"--set expects SLOT=VALUE[|VALUE...]"};
+      auto& values = eo.set[set.substr(0, eq)];
+      for (size_t pos = eq + 1;;) {
+        size_t bar = set.find('|', pos);
+        values.push_back(set.substr(pos, bar == std::string::npos ? std::string::npos : bar - pos));
+        if (bar == std::string::npos) break;
+        pos = bar + 1;
+      }
+    }
+    auto expansions = expand_random(**tpl, *wildcards, eo, static_cast<size_t>(o.batch), static_cast<uint64_t>(o.seed));
+    if (!expansions) {
+      std::fprintf(stderr, "provena: template %s: %s\n", name->c_str(), expansions.error().message.c_str());
+      return kExitFailures;
+    }
+    for (size_t i = 0; i < expansions->size(); ++i) {
+      Job j{o, TemplateUse{(*tpl)->name, (*tpl)->version, (*expansions)[i].choices}};
+      j.options.batch = 1;
+      j.options.seed = o.seed + static_cast<int64_t>(i);
+      j.options.prompt = (*expansions)[i].prompt;
+      if (!(*expansions)[i].negative.empty()) j.options.negative = (*expansions)[i].negative;
+      jobs.push_back(std::move(j));
+    }
+  } else {
+    jobs.push_back({o, std::nullopt});
   }
+  GenerationStats stats;
+  struct Made {
+    Image image;
+    const Job* job;
+    int64_t seed;
+  };
+  std::vector<Made> made;
+  double seconds = 0;
+  for (const Job& job : jobs) {
+    auto images = (*pipeline)->generate(job.options, &stats);
+    if (!images) {
+      if (tty) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "provena: %s\n", images.error().message.c_str());
+      return kExitFailures;
+    }
+    seconds += stats.seconds;
+    for (size_t k = 0; k < images->size(); ++k)
+      made.push_back({std::move((*images)[k]), &job, job.options.seed + static_cast<int64_t>(k)});
+  }
+  stats.seconds = seconds;
+  if (tty) std::fprintf(stderr, "\n");
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   const ModelInfo& model = (*pipeline)->model();
   std::vector<std::string> paths;
   std::vector<Hash128> pixel_hashes;
-  for (size_t i = 0; i < images->size(); ++i) {
-    const Image& img = (*images)[i];
+  for (const Made& m : made) {
+    const Image& img = m.image;
+    const GenerateOptions& jo = m.job->options;
     Record r;
     r.tool = "provena";
-    r.prompt = o.prompt;
-    if (!o.negative.empty()) r.negative_prompt = o.negative;
-    r.seed = o.seed + static_cast<int64_t>(i);
+    r.prompt = jo.prompt;
+    if (!jo.negative.empty()) r.negative_prompt = jo.negative;
+    r.seed = m.seed;
+    r.template_use = m.job->use;
     r.steps = o.steps;
     r.cfg_scale = o.cfg;
     r.sampler = "Euler";
@@ -144,7 +205,7 @@ int run(const std::vector<std::string>& argv) {
     r.system.app_version = PROVENA_VERSION;
     r.system.torch_version = stats.torch_version;
     r.system.device = stats.device;
-    r.performance.seconds = stats.seconds / static_cast<double>(images->size());
+    r.performance.seconds = stats.seconds / static_cast<double>(made.size());
     r.performance.peak_memory_mb = peak_memory_mb();
     char name[64];
     std::snprintf(name, sizeof name, "/provena-%lld.png", static_cast<long long>(*r.seed));
@@ -171,9 +232,9 @@ int run(const std::vector<std::string>& argv) {
     auto e = catalog->find_by_path(paths[i]);
     int64_t id = e && *e ? (*e)->id : 0;
     if (id) hashes.emplace_back(id, pixel_hashes[i]);
-    out.push_back({{"id", id}, {"path", paths[i]}, {"seed", o.seed + static_cast<int64_t>(i)}});
-    if (!json_out) std::printf("#%lld %s (seed %lld)\n", static_cast<long long>(id), paths[i].c_str(),
-                               static_cast<long long>(o.seed + static_cast<int64_t>(i)));
+    out.push_back({{"id", id}, {"path", paths[i]}, {"seed", made[i].seed}, {"prompt", made[i].job->options.prompt}});
+    if (!json_out)
+      std::printf("#%lld %s (seed %lld)\n", static_cast<long long>(id), paths[i].c_str(), static_cast<long long>(made[i].seed));
   }
   catalog->set_pixel_hashes(hashes);  // known now: the background pass need not decode these
   if (json_out) std::printf("%s\n", out.dump(2).c_str());

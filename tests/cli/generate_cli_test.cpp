@@ -146,6 +146,28 @@ TEST_F(GenerateCli, ReproduceVerifiesAndNamesWhatIsMissing) {
   EXPECT_EQ(provena("reproduce"), 2);
 }
 
+TEST_F(GenerateCli, FromATemplateRecordsItsUse) {
+  ASSERT_EQ(provena("template add shapes --prompt 'a {small|large} {colour} circle' --slot 'colour=red|blue'"), 0);
+  std::string out;
+  ASSERT_EQ(provena("generate --template shapes --set 'colour=green' --seed 3 --count 2 --steps 2 --model " +
+                        shell_quote(model) + " --out " + shell_quote(tmp / "t") + " --json",
+                    &out),
+            0)
+      << last_stderr();
+  json made = json::parse(out);
+  ASSERT_EQ(made.size(), 2u);
+  for (const auto& m : made) EXPECT_NE(m["prompt"].get<std::string>().find("green circle"), std::string::npos) << m;
+  ASSERT_EQ(provena("search template:shapes --json", &out), 0);
+  EXPECT_EQ(json::parse(out).size(), 2u);
+  // The same seed picks the same expansion.
+  ASSERT_EQ(provena("generate --template shapes --set 'colour=green' --seed 3 --steps 2 --model " + shell_quote(model) +
+                        " --out " + shell_quote(tmp / "t2") + " --json",
+                    &out),
+            0);
+  EXPECT_EQ(json::parse(out)[0]["prompt"], made[0]["prompt"]);
+  EXPECT_EQ(provena("generate --template nosuch --model " + shell_quote(model)), 1);
+}
+
 TEST_F(GenerateCli, BadArgumentsAndMissingModels) {
   EXPECT_EQ(provena("generate"), 2);
   EXPECT_EQ(provena("generate cat --steps 0 --model " + shell_quote(model)), 2);
