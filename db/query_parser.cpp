@@ -209,7 +209,7 @@ class Parser {
       }
       if (ieq(name, "sort")) return sort(start, colon);
       for (const auto& f : kFields)
-        if (ieq(name, f.name)) return field(start, f.field, colon, depth);
+        if (ieq(name, f.name)) return field(start, f.field, colon);
       bool all_alpha = true;
       for (char c : name) all_alpha = all_alpha && std::isalpha(static_cast<unsigned char>(c));
       if (all_alpha)
@@ -299,7 +299,7 @@ class Parser {
   }
 
   // A number, a comparison (>N >=N <N <=N =N) or a range A..B (either end may be left out).
-  Status numeric(QueryNode& n, std::string_view v, size_t col, bool real, bool date, QueryBound& lo, QueryBound& hi) {
+  Status numeric(std::string_view v, size_t col, bool real, bool date, QueryBound& lo, QueryBound& hi) {
     auto one = [&](std::string_view t, size_t at, QueryBound& b, bool upper) -> Status {
       b.set = true;
       if (date) {
@@ -317,7 +317,6 @@ class Parser {
       if (!parse_int(t, b.value)) return error_at(at, "expected an integer");
       return Ok{};
     };
-    (void)n;
     if (v.empty()) return error_at(col, date ? "expected a date" : "expected a number");
     if (size_t dots = v.find(".."); dots != std::string_view::npos) {
       std::string_view a = v.substr(0, dots), b = v.substr(dots + 2);
@@ -357,8 +356,7 @@ class Parser {
     return one(t, col + op, hi, true);
   }
 
-  Result<QueryNode> field(size_t start, QueryField f, size_t colon, int depth) {
-    (void)depth;
+  Result<QueryNode> field(size_t start, QueryField f, size_t colon) {
     pos_ += colon + 1;
     QueryNode n;
     n.kind = QueryNode::Kind::kField;
@@ -378,19 +376,19 @@ class Parser {
     }
     switch (f) {
       case QueryField::kSeed: case QueryField::kSteps: case QueryField::kWidth: case QueryField::kHeight:
-        if (auto st = numeric(n, v, col, false, false, n.lo, n.hi); !st) return st.error();
+        if (auto st = numeric(v, col, false, false, n.lo, n.hi); !st) return st.error();
         break;
       case QueryField::kCfg:
-        if (auto st = numeric(n, v, col, true, false, n.lo, n.hi); !st) return st.error();
+        if (auto st = numeric(v, col, true, false, n.lo, n.hi); !st) return st.error();
         break;
       case QueryField::kDate:
-        if (auto st = numeric(n, v, col, false, true, n.lo, n.hi); !st) return st.error();
+        if (auto st = numeric(v, col, false, true, n.lo, n.hi); !st) return st.error();
         break;
       case QueryField::kSize: {
         size_t x = v.find_first_of("xX");
         if (x == std::string_view::npos) return error_at(col, "expected WIDTHxHEIGHT, e.g. size:1024x1024");
-        if (auto st = numeric(n, v.substr(0, x), col, false, false, n.lo, n.hi); !st) return st.error();
-        if (auto st = numeric(n, v.substr(x + 1), col + x + 1, false, false, n.lo2, n.hi2); !st) return st.error();
+        if (auto st = numeric(v.substr(0, x), col, false, false, n.lo, n.hi); !st) return st.error();
+        if (auto st = numeric(v.substr(x + 1), col + x + 1, false, false, n.lo2, n.hi2); !st) return st.error();
         break;
       }
       case QueryField::kHas: {

@@ -90,7 +90,7 @@ class Compiler {
 
   void bind(SqlValue v) { out.binds.push_back(std::move(v)); }
 
-  void range(const std::string& col, const QueryNode& n, const QueryBound& lo, const QueryBound& hi, bool real,
+  void range(const std::string& col, const QueryBound& lo, const QueryBound& hi, bool real,
              std::string& s) {
     std::string parts;
     auto add = [&](const QueryBound& b, const char* op_incl, const char* op_excl) {
@@ -99,7 +99,6 @@ class Compiler {
       if (real) bind(b.real);
       else bind(b.value);
     };
-    (void)n;
     // An exact integer is one comparison (uses the index for seed:N).
     if (!real && lo.set && hi.set && lo.inclusive && hi.inclusive && lo.value == hi.value) {
       s += col + " = ?";
@@ -149,24 +148,24 @@ class Compiler {
       case Kind::kField: break;
     }
     switch (n.field) {
-      case QueryField::kSeed: range("g.seed", n, n.lo, n.hi, false, s); break;
-      case QueryField::kSteps: range("g.steps", n, n.lo, n.hi, false, s); break;
-      case QueryField::kCfg: range("g.cfg_scale", n, n.lo, n.hi, true, s); break;
+      case QueryField::kSeed: range("g.seed", n.lo, n.hi, false, s); break;
+      case QueryField::kSteps: range("g.steps", n.lo, n.hi, false, s); break;
+      case QueryField::kCfg: range("g.cfg_scale", n.lo, n.hi, true, s); break;
       case QueryField::kWidth:
         out.needs_assets = true;
-        range("a.width", n, n.lo, n.hi, false, s);
+        range("a.width", n.lo, n.hi, false, s);
         break;
       case QueryField::kHeight:
         out.needs_assets = true;
-        range("a.height", n, n.lo, n.hi, false, s);
+        range("a.height", n.lo, n.hi, false, s);
         break;
-      case QueryField::kDate: range("g.made_at", n, n.lo, n.hi, false, s); break;
+      case QueryField::kDate: range("g.made_at", n.lo, n.hi, false, s); break;
       case QueryField::kSize:
         out.needs_assets = true;
         s += "(";
-        range("a.width", n, n.lo, n.hi, false, s);
+        range("a.width", n.lo, n.hi, false, s);
         s += " AND ";
-        range("a.height", n, n.lo2, n.hi2, false, s);
+        range("a.height", n.lo2, n.hi2, false, s);
         s += ")";
         break;
       case QueryField::kModel: {

@@ -9,7 +9,7 @@ namespace provena {
 Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   EvalReport r;
   const int res = pipeline.model().resolution;
-  double sum_en = 0, sum_zh = 0, shuffled = 0, gen_seconds = 0;
+  double sum_en = 0, sum_zh = 0, shuffled = 0;
   int n_en = 0, n_zh = 0;
   shapes::SceneCheck checks;  // summed over all prompts
   for (int i = 0; i < o.prompts; ++i) {
@@ -22,9 +22,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     g.seed = static_cast<int64_t>(o.seed * 7919 + static_cast<uint64_t>(i));
     g.steps = o.steps;
     g.cfg = o.cfg;
-    const auto start = std::chrono::steady_clock::now();
     auto images = pipeline.generate(g);
-    gen_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!images) return images.error();
     const double s = shapes::score_image(*wanted, (*images)[0].pixels, res, res);
     const shapes::SceneCheck c = shapes::check_image(*wanted, (*images)[0].pixels, res, res);
@@ -64,7 +62,6 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.images_per_second = kRounds * o.batch / secs;
-  (void)gen_seconds;
   return r;
 }
 

@@ -49,14 +49,7 @@ double peak_memory_mb() {
   return std::round(static_cast<double>(ru.ru_maxrss) / 1024.0 * 10) / 10;  // ru_maxrss is in KiB
 }
 
-std::string today() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string today() { return utc_now_iso8601().substr(0, 10); }  // YYYY-MM-DD, UTC
 
 int run(const std::vector<std::string>& argv) {
   Args args(argv, {"--json", "--sidecar"},
