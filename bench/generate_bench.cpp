@@ -1,6 +1,8 @@
 // generate_bench: images/s of the embedded model on this machine at the default settings
 // (8 steps, guidance 4, batch 8) and its eval scores (generator/eval.h).
-//   generate_bench [--model DIR] [--prompts N] [--device cpu|cuda] [--threads T]
+//   generate_bench [--model DIR] [--prompts N] [--device cpu|cuda] [--threads T] [--dump DIR]
+//                  [--steps N] [--cfg X]
+// --dump writes every eval image and an index.tsv of per-criterion outcomes, to look at.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -8,18 +10,24 @@
 #include <string>
 
 #include "generator/eval.h"
+#include "generator/threads.h"
 
 int main(int argc, char** argv) {
   std::string model = std::string(PROVENA_SOURCE_DIR) + "/assets/tiny-flow";
   provena::EvalOptions o;
+  provena::use_compute_threads(0);
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--model") model = argv[i + 1];
     else if (a == "--prompts") o.prompts = std::atoi(argv[i + 1]);
     else if (a == "--device") o.device = argv[i + 1];
-    else if (a == "--threads") torch::set_num_threads(std::atoi(argv[i + 1]));
+    else if (a == "--dump") o.dump_dir = argv[i + 1];
+    else if (a == "--steps") o.steps = std::atoi(argv[i + 1]);
+    else if (a == "--cfg") o.cfg = std::atof(argv[i + 1]);
+    else if (a == "--threads") provena::use_compute_threads(std::atoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: generate_bench [--model DIR] [--prompts N] [--device cpu|cuda] [--threads T]\n");
+      std::fprintf(stderr, "usage: generate_bench [--model DIR] [--prompts N] [--device cpu|cuda] [--threads T]\n"
+                           "                      [--dump DIR] [--steps N] [--cfg X]\n");
       return 2;
     }
   }

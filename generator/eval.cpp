@@ -1,6 +1,11 @@
 #include "generator/eval.h"
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/file_io.h"
+#include "core/png.h"
 
 #include "generator/shapes_dataset.h"
 
@@ -12,6 +17,13 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   double sum_en = 0, sum_zh = 0, shuffled = 0;
   int n_en = 0, n_zh = 0;
   shapes::SceneCheck checks;  // summed over all prompts
+  std::string index;
+  if (!o.dump_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.dump_dir, ec);
+    if (ec) return make_error(o.dump_dir + ": cannot create: " + ec.message());
+    index = "image\tbackground\tcolour\tshape\tposition\tprompt\n";
+  }
   for (int i = 0; i < o.prompts; ++i) {
     const auto scene = shapes::random_scene(o.seed, static_cast<uint64_t>(i));
     const std::string caption = shapes::random_caption(scene, o.seed, static_cast<uint64_t>(i));
@@ -30,6 +42,18 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     checks.colour_checks += c.colour_checks, checks.colour_ok += c.colour_ok;
     checks.shape_checks += c.shape_checks, checks.shape_ok += c.shape_ok;
     checks.position_checks += c.position_checks, checks.position_ok += c.position_ok;
+    if (!o.dump_dir.empty()) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%03d.png", i);
+      Image image{res, res, 3, (*images)[0].pixels};
+      auto png = encode_png(image, {{"prompt", caption}});
+      if (!png) return png.error();
+      if (auto st = write_file_atomic(o.dump_dir + "/" + name, *png); !st) return st.error();
+      auto cell = [](int ok, int total) { return std::to_string(ok) + "/" + std::to_string(total); };
+      index += std::string(name) + "\t" + cell(c.background_ok, c.background_checks) + "\t" +
+               cell(c.colour_ok, c.colour_checks) + "\t" + cell(c.shape_ok, c.shape_checks) + "\t" +
+               cell(c.position_ok, c.position_checks) + "\t" + caption + "\n";
+    }
     const bool chinese = static_cast<unsigned char>(caption[0]) >= 0x80;
     (chinese ? sum_zh : sum_en) += s;
     ++(chinese ? n_zh : n_en);
@@ -37,6 +61,8 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     const auto other = shapes::random_scene(o.seed + 1, static_cast<uint64_t>(i));
     shuffled += shapes::score_image(other, (*images)[0].pixels, res, res);
   }
+  if (!o.dump_dir.empty())
+    if (auto st = write_file_atomic(o.dump_dir + "/index.tsv", index); !st) return st.error();
   r.prompts = o.prompts;
   r.score_en = n_en ? sum_en / n_en : 0;
   r.score_zh = n_zh ? sum_zh / n_zh : 0;

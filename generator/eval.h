@@ -20,6 +20,9 @@ struct EvalOptions {
   int batch = 8;
   uint64_t seed = 1000;  // scene indices used by training are (training seed, 0...): another seed holds out
   std::string device = "auto";
+  // When set: each generated image is written there as NNN.png (its prompt in a tEXt
+  // `prompt` chunk), with an index.tsv of prompt and per-criterion outcomes.
+  std::string dump_dir;
 };
 
 struct EvalReport {

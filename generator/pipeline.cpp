@@ -1,5 +1,9 @@
 #include "generator/pipeline.h"
 
+#if defined(PROVENA_TORCH_CUDA)
+#include <ATen/cuda/CUDAContext.h>  // device properties; only in CUDA builds of libtorch
+#endif
+
 #include <torch/torch.h>
 
 #include <chrono>
@@ -111,6 +115,12 @@ Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, Generati
     if (stats) {
       stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       stats->device = dev.is_cuda() ? "cuda" : "cpu";
+#if defined(PROVENA_TORCH_CUDA)
+      if (dev.is_cuda()) {
+        stats->gpu_name = at::cuda::getCurrentDeviceProperties()->name;
+        stats->cuda_version = std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10);
+      }
+#endif
       stats->torch_version = TORCH_VERSION;
     }
     return images;

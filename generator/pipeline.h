@@ -36,7 +36,9 @@ struct ModelInfo {
 };
 
 struct GenerationStats {
-  std::string device;        // "cpu" or "cuda:0 (NVIDIA H100 ...)"
+  std::string device;        // "cpu" or "cuda"
+  std::string gpu_name;      // e.g. "NVIDIA H100 80GB HBM3"; empty on the CPU
+  std::string cuda_version;  // the CUDA runtime torch was built with, e.g. "12.4"; empty on the CPU
   std::string torch_version;
   double seconds = 0;
 };

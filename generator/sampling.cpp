@@ -1,5 +1,6 @@
 #include "generator/sampling.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -42,6 +43,25 @@ torch::Tensor euler_ancestral(const Denoiser& model, torch::Tensor x, const torc
     if (!report(cb, static_cast<int>(i), x, denoised)) return {};
     auto d = to_d(x, from, denoised);
     x = x + d * (sigma_down - from);
+    if (to.item<float>() > 0) x = x + noise() * sigma_up;
+  }
+  return x;
+}
+
+torch::Tensor ddim(const Denoiser& model, torch::Tensor x, const torch::Tensor& sigmas, double eta,
+                   const NoiseSampler& noise, const StepCallback& cb) {
+  auto s_in = x.new_ones({x.size(0)});
+  for (int64_t i = 0; i + 1 < sigmas.size(0); ++i) {
+    auto from = sigmas[i], to = sigmas[i + 1];
+    auto denoised = model(x, from * s_in);
+    if (!report(cb, static_cast<int>(i), x, denoised)) return {};
+    auto eps = to_d(x, from, denoised);
+    if (eta == 0) {
+      x = denoised + eps * to;
+      continue;
+    }
+    auto sigma_up = torch::minimum(to, eta * (to.pow(2) * (from.pow(2) - to.pow(2)) / from.pow(2)).pow(0.5));
+    x = denoised + eps * (to.pow(2) - sigma_up.pow(2)).pow(0.5);
     if (to.item<float>() > 0) x = x + noise() * sigma_up;
   }
   return x;
@@ -147,6 +167,14 @@ torch::Tensor discrete_sigmas(const torch::Tensor& alphas_cumprod, int n) {
   return append_zero(log_sigma.exp());
 }
 
+torch::Tensor ddim_sigmas(const torch::Tensor& alphas_cumprod, int n) {
+  const int64_t total = alphas_cumprod.size(0);
+  const int64_t c = std::max<int64_t>(1, total / std::max(1, n));
+  auto t = torch::arange(0, total, c, torch::kLong).slice(0, 0, n) + 1;
+  auto sigmas = ((1 - alphas_cumprod) / alphas_cumprod).pow(0.5);
+  return torch::cat({sigmas.index({t}).flip(0), sigmas.slice(0, 0, 1)});
+}
+
 const char* sampler_name(Sampler s) {
   switch (s) {
     case Sampler::kEuler: return "euler";
@@ -154,6 +182,7 @@ const char* sampler_name(Sampler s) {
     case Sampler::kHeun: return "heun";
     case Sampler::kDpmpp2m: return "dpmpp_2m";
     case Sampler::kDpmpp2mSde: return "dpmpp_2m_sde";
+    case Sampler::kDdim: return "ddim";
   }
   return "?";
 }
@@ -169,6 +198,7 @@ bool parse_sampler(std::string_view name, Sampler& out) {
       {"euler", Sampler::kEuler},         {"euler a", Sampler::kEulerAncestral}, {"euler_ancestral", Sampler::kEulerAncestral},
       {"heun", Sampler::kHeun},           {"dpm++ 2m", Sampler::kDpmpp2m},       {"dpmpp_2m", Sampler::kDpmpp2m},
       {"dpm++ 2m sde", Sampler::kDpmpp2mSde}, {"dpmpp_2m_sde", Sampler::kDpmpp2mSde},
+      {"ddim", Sampler::kDdim},
   };
   for (const auto& a : kAliases)
     if (n == a.name) {
@@ -187,8 +217,15 @@ torch::Tensor sample(Sampler s, const Denoiser& model, torch::Tensor x, const to
     case Sampler::kHeun: return heun(model, std::move(x), sigmas, callback);
     case Sampler::kDpmpp2m: return dpmpp_2m(model, std::move(x), sigmas, callback);
     case Sampler::kDpmpp2mSde: return dpmpp_2m_sde(model, std::move(x), sigmas, noise, callback);
+    case Sampler::kDdim: return ddim(model, std::move(x), sigmas, 0.0, noise, callback);
   }
   return {};
+}
+
+torch::Tensor sample_ddim(const Denoiser& model, torch::Tensor x, const torch::Tensor& sigmas, double eta,
+                          const NoiseSampler& noise, const StepCallback& callback) {
+  torch::NoGradGuard no_grad;
+  return ddim(model, std::move(x), sigmas, eta, noise, callback);
 }
 
 torch::Tensor flow_sigmas(int n, double shift, int train_timesteps) {

@@ -12,6 +12,7 @@
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "generator/shapes_dataset.h"
+#include "generator/threads.h"
 #include "generator/tiny_model.h"
 
 namespace provena {
@@ -84,7 +85,7 @@ Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim:
 
 Status train_tiny(const TrainOptions& o) {
   try {
-    torch::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency()));
+    use_compute_threads(o.threads);
     fs::create_directories(o.checkpoint_dir);
     tiny::Config config;
     int64_t step = 0;

@@ -24,6 +24,7 @@
 #include "db/template_store.h"
 #include "core/pixels.h"
 #include "generator/pipeline.h"
+#include "generator/threads.h"
 
 namespace fs = std::filesystem;
 using namespace provena;
@@ -198,6 +199,8 @@ int run(const std::vector<std::string>& argv) {
     r.system.app_version = PROVENA_VERSION;
     r.system.torch_version = stats.torch_version;
     r.system.device = stats.device;
+    if (!stats.gpu_name.empty()) r.system.gpu_name = stats.gpu_name;
+    if (!stats.cuda_version.empty()) r.system.cuda = stats.cuda_version;
     r.performance.seconds = stats.seconds / static_cast<double>(made.size());
     r.performance.peak_memory_mb = peak_memory_mb();
     char name[64];
@@ -391,6 +394,8 @@ int reproduce(const std::vector<std::string>& argv) {
   rr.system.app_version = PROVENA_VERSION;
   rr.system.torch_version = stats.torch_version;
   rr.system.device = stats.device;
+  if (!stats.gpu_name.empty()) rr.system.gpu_name = stats.gpu_name;
+  if (!stats.cuda_version.empty()) rr.system.cuda = stats.cuda_version;
   rr.performance = PerformanceInfo{};
   rr.performance.seconds = stats.seconds;
   rr.performance.peak_memory_mb = peak_memory_mb();
@@ -431,6 +436,7 @@ int reproduce(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  use_compute_threads(0);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::fputs(kUsage, stdout);

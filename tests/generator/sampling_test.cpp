@@ -107,6 +107,40 @@ TEST_F(SamplerVectors, FlowMatchingEuler) {
   }
 }
 
+// DDIM as CompVis writes it, in variance-preserving space with an epsilon model, against
+// sample_ddim's sigma-space form: the same trajectory, for eta 0 and 1.
+TEST(Sampling, DdimMatchesTheCompVisUpdate) {
+  const auto ac = sd_alphas_cumprod();
+  const int n = 10;
+  const auto sigmas = ddim_sigmas(ac, n);
+  ASSERT_EQ(sigmas.size(0), n + 1);
+  auto sigma_at = [&](int64_t t) { return std::sqrt((1 - ac[t].item<double>()) / ac[t].item<double>()); };
+  EXPECT_NEAR(sigmas[0].item<double>(), sigma_at(901), 1e-5);  // timesteps 1, 101, ..., 901
+  EXPECT_NEAR(sigmas[n - 1].item<double>(), sigma_at(1), 1e-6);
+  EXPECT_NEAR(sigmas[n].item<double>(), sigma_at(0), 1e-6);  // ends at alphas_cumprod[0], not 0
+
+  for (double eta : {0.0, 1.0}) {
+    auto gen_a = at::make_generator<at::CPUGeneratorImpl>(7), gen_b = at::make_generator<at::CPUGeneratorImpl>(7);
+    auto x0 = torch::randn({1, 4, 8, 8}, at::make_generator<at::CPUGeneratorImpl>(1));
+    auto ours = sample_ddim(toy, x0 * sigmas[0], sigmas, eta, [&] { return torch::randn({1, 4, 8, 8}, gen_a); });
+    // CompVis: x_prev = sqrt(a_prev) pred_x0 + sqrt(1 - a_prev - s_t^2) eps + s_t noise.
+    std::vector<int64_t> t;
+    for (int i = n - 1; i >= 0; --i) t.push_back(i * (1000 / n) + 1);
+    auto x = x0 * sigmas[0] * std::sqrt(ac[t[0]].item<double>());
+    for (size_t i = 0; i < t.size(); ++i) {
+      const double a = ac[t[i]].item<double>(), a_prev = ac[i + 1 < t.size() ? t[i + 1] : 0].item<double>();
+      const double sigma = std::sqrt((1 - a) / a);
+      auto x_ve = x / std::sqrt(a);
+      auto eps = (x_ve - toy(x_ve, torch::full({1}, sigma))) / sigma;
+      auto pred_x0 = (x - std::sqrt(1 - a) * eps) / std::sqrt(a);
+      const double s_t = eta * std::sqrt((1 - a_prev) / (1 - a)) * std::sqrt(1 - a / a_prev);
+      x = std::sqrt(a_prev) * pred_x0 + std::sqrt(1 - a_prev - s_t * s_t) * eps;
+      if (eta > 0) x = x + s_t * torch::randn({1, 4, 8, 8}, gen_b);
+    }
+    expect_close(ours * std::sqrt(ac[0].item<double>()), x, "ddim eta " + std::to_string(eta), 1e-4);
+  }
+}
+
 TEST(Sampling, NamesAndCancellation) {
   Sampler s;
   ASSERT_TRUE(parse_sampler("Euler a", s));
@@ -115,6 +149,9 @@ TEST(Sampling, NamesAndCancellation) {
   EXPECT_EQ(s, Sampler::kDpmpp2m);
   ASSERT_TRUE(parse_sampler("dpmpp_2m_sde", s));
   EXPECT_EQ(s, Sampler::kDpmpp2mSde);
+  ASSERT_TRUE(parse_sampler("DDIM", s));
+  EXPECT_EQ(s, Sampler::kDdim);
+  EXPECT_STREQ(sampler_name(Sampler::kDdim), "ddim");
   EXPECT_FALSE(parse_sampler("LMS", s));
   int steps = 0;
   auto out = sample(Sampler::kEuler, toy, torch::ones({1, 4, 8, 8}), karras_sigmas(10, 0.03, 14.6), {},
