@@ -17,6 +17,8 @@ packages=(
   libsqlite3-dev libsqlitecpp-dev libpng-dev zlib1g-dev libexiv2-dev nlohmann-json3-dev libxxhash-dev
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev
+  libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libglx-mesa0 fonts-noto-cjk
+  xvfb xauth
   libimage-exiftool-perl
 )
 
@@ -43,7 +45,11 @@ case "$mode" in
     install_missing
     build
     shift || true
-    exec "$BUILD_DIR/provena" demo "$@"
+    "$BUILD_DIR/provena" demo "$@"
+    # With a display, the demo library opens in the desktop app.
+    if [ -n "${DISPLAY:-}" ] && [ -x "$BUILD_DIR/provena-gui" ]; then
+      exec "$BUILD_DIR/provena" --library provena-demo/library gui
+    fi
     ;;
   test)
     install_missing

@@ -17,16 +17,18 @@ namespace provena::cli {
 
 namespace {
 
-std::string helper_path() {
+// A program installed beside this one (build/provena-generate, build/provena-gui).
+std::string sibling_path(const char* name) {
   std::error_code ec;
-  return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
+  return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
 }
+std::string helper_path() { return sibling_path("provena-generate"); }
 
-// argv for provena-generate COMMAND ARGS...; the strings must outlive the result.
+// argv for PROGRAM [COMMAND] ARGS...; the strings must outlive the result.
 std::vector<char*> helper_argv(const std::string& helper, const char* command, const std::vector<std::string>& argv) {
   std::vector<char*> args;
   args.push_back(const_cast<char*>(helper.c_str()));
-  args.push_back(const_cast<char*>(command));
+  if (command) args.push_back(const_cast<char*>(command));
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   return args;
@@ -60,5 +62,16 @@ bool generator_available() { return std::filesystem::exists(helper_path()) && !e
 
 int cmd_generate(const std::vector<std::string>& argv) { return run_generator_process("generate", argv); }
 int cmd_reproduce(const std::vector<std::string>& argv) { return run_generator_process("reproduce", argv); }
+
+// `provena gui ...` is provena-gui: the window's libraries (GLFW, OpenGL) stay out of the CLI.
+int cmd_gui(const std::vector<std::string>& argv) {
+  const std::string gui = sibling_path("provena-gui");
+  auto args = helper_argv(gui, nullptr, argv);
+  std::fflush(stdout);
+  ::execv(gui.c_str(), args.data());
+  std::fprintf(stderr, "provena gui: cannot run %s: %s (build it with the GUI: libimgui-dev, libglfw3-dev)\n", gui.c_str(),
+               std::strerror(errno));
+  return kExitFailures;
+}
 
 }  // namespace provena::cli

@@ -41,6 +41,8 @@ constexpr const char* kUsage =
     "  template suggest [--query Q] [--save N --name NAME] [--json]\n"
     "  template export|import FILE, template wildcard NAME [VALUE... | --from FILE | --rm]\n"
     "                                     the prompt-template library\n"
+    "  gui [--query Q] [--tab library|statistics] [--select ID] [--screenshot FILE]\n"
+    "                                     the desktop app on this library (docs/gui.md)\n"
     "  pixel-hash [--limit N]             compute pixel hashes the import left for later\n"
     "  demo [--dir DIR]                   write sample images, import and search them\n"
     "\n"
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
       {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
       {"template", cmd_template}, {"generate", cmd_generate}, {"reproduce", cmd_reproduce},
+      {"gui", cmd_gui},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

@@ -1,0 +1,68 @@
+#include <imgui.h>
+#include <imgui_internal.h>  // the log buffer, for draw_app's text
+
+#include "app/gui/panels.h"
+
+namespace provena::gui {
+
+void draw_app(AppState& state, Services& services, std::string* text) {
+  services.session.poll();
+  if (services.thumbnails) services.thumbnails->poll();
+  if (state.search.shown.empty() && state.gallery.generation == 0) services.session.search(state, "");
+
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings;
+  ImGui::Begin("Provena", nullptr, flags);
+  if (text) ImGui::LogToBuffer();  // ends with this window (ImGui::End stops the log)
+  panel_search(state, services);
+  if (ImGui::BeginTabBar("tabs")) {
+    auto flags_for = [&](Tab t) {
+      return state.tab_request == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+    };
+    const ImGuiTabItemFlags library_flags = flags_for(Tab::kLibrary), stats_flags = flags_for(Tab::kStatistics);
+    state.tab_request.reset();
+    if (ImGui::BeginTabItem("Library", nullptr, library_flags)) {
+      state.tab = Tab::kLibrary;
+      const float detail_width = ImGui::GetContentRegionAvail().x * 0.34f;
+      const float status_height = ImGui::GetFrameHeightWithSpacing();
+      ImGui::BeginChild("gallery", ImVec2(-detail_width, -status_height), true);
+      panel_gallery(state, services);
+      ImGui::EndChild();
+      ImGui::SameLine();
+      ImGui::BeginChild("detail", ImVec2(0, -status_height), true);
+      panel_detail(state, services);
+      ImGui::EndChild();
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Statistics", nullptr, stats_flags)) {
+      state.tab = Tab::kStatistics;
+      ImGui::BeginChild("stats", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()), true);
+      panel_stats(state, services);
+      ImGui::EndChild();
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  // Status bar: what is shown, what is running, the last background error.
+  const auto& g = state.gallery;
+  ImGui::Text("%zu%s shown", g.items.size(), g.next.empty() ? "" : "+");
+  if (state.total_assets >= 0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("of %lld in %s", static_cast<long long>(state.total_assets), state.library_dir.c_str());
+  }
+  if (g.loading || state.stats.loading || (services.thumbnails && services.thumbnails->pending() > 0)) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("  working...");
+  }
+  if (!state.status.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "  %s", state.status.c_str());
+  }
+  if (text) *text += GImGui->LogBuffer.c_str();
+  ImGui::End();
+}
+
+}  // namespace provena::gui

@@ -1,0 +1,77 @@
+// The GUI's view state: plain structs, owned by the UI thread, changed by panels (user
+// input) and by completions of background work (worker.h). No ImGui types here, so tests
+// and the session code read them without a window.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "db/catalog.h"
+#include "db/stats.h"
+
+namespace provena::gui {
+
+enum class Tab { kLibrary, kStatistics };
+
+struct SearchState {
+  std::string text;           // what the search bar holds
+  std::string shown;          // the query the gallery shows results for
+  std::string error;          // the parser's message for `text`, if it failed
+  int error_column = 0;       // 1-based column of the error in `text`, 0 if none
+  double edited_at = -1;      // ImGui time of the last edit not yet searched (-1: none)
+  bool focus_request = true;  // put the keyboard in the search bar on the next frame
+};
+
+struct GalleryItem {
+  int64_t id = 0;
+  std::string path;           // primary file, "" when every file is missing
+  std::string label;          // first words of the prompt, or the file name
+  std::optional<int64_t> seed;
+  int width = 0, height = 0;
+  std::string thumb_key;      // pixel hash (else content hash) in hex: the thumbnail cache key
+};
+
+struct GalleryState {
+  std::vector<GalleryItem> items;
+  std::string next;           // cursor of the next page; "" when all are loaded
+  bool loading = false;       // a page request is out
+  int64_t generation = 0;     // bumped per new query; stale pages are dropped
+  int64_t selected = 0;       // asset id shown in the detail panel (0: none)
+  std::set<int64_t> selection;  // multi-select (ctrl/shift click)
+  float thumb_size = 128;
+  // Filled while drawing: the items the last frame touched (the virtualized rows only).
+  std::vector<int64_t> visible;
+};
+
+struct DetailState {
+  int64_t id = 0;                   // the asset the entry belongs to
+  std::optional<Entry> entry;
+  std::vector<LineageLink> lineage;
+  std::string error;
+  bool loading = false;
+};
+
+struct StatsState {
+  std::string query;  // the search the figures were computed for
+  bool loading = false, stale = true;
+  std::string error;
+  std::vector<KeywordCount> positive, negative;
+  std::vector<UsageRow> models, tools, samplers;
+};
+
+struct AppState {
+  Tab tab = Tab::kLibrary;               // the tab shown in the last frame
+  std::optional<Tab> tab_request;        // switch to this tab in the next frame
+  SearchState search;
+  GalleryState gallery;
+  DetailState detail;
+  StatsState stats;
+  std::string library_dir;
+  int64_t total_assets = -1;  // -1: not known yet
+  std::string status;         // the last background error, shown in the status bar
+};
+
+}  // namespace provena::gui

@@ -1,0 +1,144 @@
+#include <imgui.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "app/gui/panels.h"
+
+namespace provena::gui {
+namespace {
+
+// "Label  value  [copy]": the value wraps; the button copies it exactly.
+void field(const char* label, const std::string& value) {
+  if (value.empty()) return;
+  ImGui::PushID(label);
+  ImGui::TextDisabled("%s", label);
+  ImGui::SameLine(110);
+  if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(value.c_str());
+  ImGui::SameLine();
+  ImGui::TextWrapped("%s", value.c_str());
+  ImGui::PopID();
+}
+
+template <typename T>
+void field(const char* label, const std::optional<T>& value) {
+  if (!value) return;
+  if constexpr (std::is_same_v<T, std::string>) {
+    field(label, *value);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", static_cast<double>(*value));
+    field(label, std::string(buf));
+  } else {
+    field(label, std::to_string(*value));
+  }
+}
+
+std::string utc(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+}  // namespace
+
+void panel_detail(AppState& state, Services& services) {
+  const auto& d = state.detail;
+  if (d.id == 0) {
+    ImGui::TextDisabled("Select an image to see how it was made.");
+    return;
+  }
+  if (d.loading && !d.entry) {
+    ImGui::TextDisabled("Loading...");
+    return;
+  }
+  if (!d.error.empty()) {
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", d.error.c_str());
+    return;
+  }
+  if (!d.entry) return;
+  const Entry& e = *d.entry;
+  const Record& r = e.record;
+
+  // The image itself, as large as the panel allows.
+  if (services.thumbnails) {
+    const Thumbnail& t = services.thumbnails->get((e.pixel_hash ? *e.pixel_hash : e.content_hash).hex(),
+                                                   e.primary_path().value_or(""));
+    if (t.texture && t.rgba.width > 0) {
+      const float side = std::min(ImGui::GetContentRegionAvail().x, 320.0f);
+      const float f = side / std::max(t.rgba.width, t.rgba.height);
+      ImGui::Image(reinterpret_cast<ImTextureID>(t.texture), ImVec2(t.rgba.width * f, t.rgba.height * f));
+    }
+  }
+  ImGui::Text("Asset %lld  ·  %s %dx%d  ·  tool %s", static_cast<long long>(e.id), e.image.format.c_str(),
+              e.image.width, e.image.height, r.tool.c_str());
+  ImGui::Separator();
+  field("Prompt", r.prompt);
+  field("Negative", r.negative_prompt);
+  field("Seed", r.seed);
+  field("Steps", r.steps);
+  field("CFG scale", r.cfg_scale);
+  field("Sampler", r.sampler);
+  field("Scheduler", r.scheduler);
+  if (r.requested_width && r.requested_height)
+    field("Size", std::to_string(*r.requested_width) + "x" + std::to_string(*r.requested_height));
+  field("Model", r.model);
+  field("Model hash", r.model_hash);
+  field("Model family", r.model_family);
+  field("Model sha256", r.model_sha256);
+  field("Noise", r.noise_source);
+  field("Created", r.created_at);
+  for (const auto& [key, value] : r.extra) field(key.c_str(), value);
+  if (r.template_use) {
+    std::string slots;
+    for (const auto& [slot, value] : r.template_use->slots) slots += (slots.empty() ? "" : ", ") + slot + "=" + value;
+    field("Template", r.template_use->id + (r.template_use->version ? " v" + std::to_string(*r.template_use->version) : "") +
+                          (slots.empty() ? "" : "  (" + slots + ")"));
+  }
+
+  if (ImGui::CollapsingHeader("Provenance")) {
+    field("Source type", r.digital_source_type);
+    field("AIGC label", r.aigc_label);
+    if (r.c2pa) {
+      std::string actions;
+      for (const auto& a : r.c2pa->actions) actions += (actions.empty() ? "" : ", ") + a;
+      field("C2PA claim", r.c2pa->claim_generator + " (unverified)");
+      field("C2PA actions", actions);
+      field("C2PA source", r.c2pa->digital_source_type);
+    }
+    field("Content hash", e.content_hash.hex());
+    if (e.pixel_hash) field("Pixel hash", e.pixel_hash->hex());
+    for (const auto& f : e.files) field(f.missing ? "File (missing)" : "File", f.path);
+    for (const auto& link : d.lineage)
+      field(link.relation.c_str(), (link.asset_id == e.id ? "of asset " + std::to_string(link.parent_id)
+                                                          : "asset " + std::to_string(link.asset_id)) +
+                                       "  " + utc(link.created_at));
+  }
+  if (ImGui::CollapsingHeader("System")) {
+    field("App", r.system.app_version);
+    field("Torch", r.system.torch_version);
+    field("Device", r.system.device);
+    field("GPU", r.system.gpu_name);
+    field("CUDA", r.system.cuda);
+    field("Seconds", r.performance.seconds);
+    field("Peak MB", r.performance.peak_memory_mb);
+  }
+  if (ImGui::CollapsingHeader("Raw metadata")) {
+    for (size_t i = 0; i < r.raw.size(); ++i) {
+      const RawText& raw = r.raw[i];
+      ImGui::PushID(static_cast<int>(i));
+      ImGui::TextDisabled("%s  (%s)", raw.key.c_str(), raw.container.c_str());
+      ImGui::SameLine();
+      if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(raw.text.c_str());
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextUnformatted(raw.text.c_str(), raw.text.c_str() + std::min<size_t>(raw.text.size(), 4096));
+      ImGui::PopTextWrapPos();
+      ImGui::PopID();
+    }
+  }
+}
+
+}  // namespace provena::gui

@@ -1,0 +1,34 @@
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include "app/gui/panels.h"
+
+namespace provena::gui {
+
+void panel_search(AppState& state, Services& services) {
+  auto& s = state.search;
+  if (s.focus_request) {
+    ImGui::SetKeyboardFocusHere();
+    s.focus_request = false;
+  }
+  ImGui::SetNextItemWidth(-1);
+  const bool enter = ImGui::InputTextWithHint("##search", "search: words, \"phrases\", seed:42, steps:>=20, model:..., -exclude",
+                                              &s.text, ImGuiInputTextFlags_EnterReturnsTrue);
+  const float field_x = ImGui::GetItemRectMin().x + ImGui::GetStyle().FramePadding.x;
+  if (ImGui::IsItemEdited()) s.edited_at = ImGui::GetTime();
+  if (enter || (s.edited_at >= 0 && ImGui::GetTime() - s.edited_at >= kSearchDebounce)) {
+    s.edited_at = -1;
+    if (s.text != s.shown || enter) services.session.search(state, s.text);
+  }
+  if (!s.error.empty()) {
+    // A caret under the column the parser stopped at, then its message.
+    if (s.error_column > 0 && static_cast<size_t>(s.error_column) <= s.text.size() + 1) {
+      const float x = ImGui::CalcTextSize(s.text.c_str(), s.text.c_str() + (s.error_column - 1)).x;
+      ImGui::SetCursorScreenPos(ImVec2(field_x + x - ImGui::CalcTextSize("^").x / 2, ImGui::GetCursorScreenPos().y));
+      ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "^");
+    }
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", s.error.c_str());
+  }
+}
+
+}  // namespace provena::gui

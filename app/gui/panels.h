@@ -1,0 +1,31 @@
+// The GUI's panels, one file each, drawn into the current ImGui frame from AppState. They
+// read state and push requests to the session; none waits for a result. Tests drive them
+// without a window (tests/gui).
+#pragma once
+
+#include "app/gui/gui_state.h"
+#include "app/gui/session.h"
+#include "app/gui/thumbnails.h"
+
+namespace provena::gui {
+
+struct Services {
+  Session& session;
+  ThumbnailCache* thumbnails = nullptr;  // none: the gallery draws placeholders
+};
+
+// One frame of the whole app in the main viewport: applies finished background work,
+// then draws the tab bar and the panels of the current tab. With `text`, every piece of
+// text the frame draws is appended to it (through ImGui's log, which also draws lists
+// unclipped): how headless tests see what a user would read.
+void draw_app(AppState& state, Services& services, std::string* text = nullptr);
+
+void panel_search(AppState& state, Services& services);
+void panel_gallery(AppState& state, Services& services);
+void panel_detail(AppState& state, Services& services);
+void panel_stats(AppState& state, Services& services);
+
+// Seconds after the last keystroke before a live search runs.
+inline constexpr double kSearchDebounce = 0.15;
+
+}  // namespace provena::gui

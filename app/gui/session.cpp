@@ -1,0 +1,195 @@
+#include "app/gui/session.h"
+
+#include <filesystem>
+
+#include "app/library/library.h"
+#include "core/text.h"
+
+namespace provena::gui {
+namespace {
+
+constexpr size_t kLabelBytes = 80;  // a gallery caption shows the start of the prompt
+
+// At most `max_bytes` of `text`, cut at a code point boundary, "…" when cut.
+std::string utf8_prefix(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t i = 0, end = 0;
+  while (i < text.size() && i <= max_bytes) {
+    end = i;
+    next_code_point(text, i);
+  }
+  return text.substr(0, end) + "\u2026";
+}
+
+GalleryItem to_item(const Entry& e) {
+  GalleryItem item;
+  item.id = e.id;
+  item.path = e.primary_path().value_or("");
+  if (e.record.prompt && !e.record.prompt->empty())
+    item.label = utf8_prefix(*e.record.prompt, kLabelBytes);
+  else if (!e.files.empty())
+    item.label = std::filesystem::path(e.files.front().path).filename().string();
+  item.seed = e.record.seed;
+  item.width = e.image.width;
+  item.height = e.image.height;
+  item.thumb_key = (e.pixel_hash ? *e.pixel_hash : e.content_hash).hex();
+  return item;
+}
+
+}  // namespace
+
+// The worker's side: the catalog connection, opened on first use in the worker thread.
+struct Session::Reader {
+  std::string dir;
+  std::unique_ptr<Catalog> catalog;
+  std::string open_error;
+  Catalog* get() {
+    if (!catalog && open_error.empty()) {
+      auto c = open_library(dir, Catalog::Mode::kReadOnly);
+      if (c) catalog = std::move(*c);
+      else open_error = c.error().message;
+    }
+    return catalog.get();
+  }
+};
+
+Session::Session(std::string library_dir)
+    : library_dir_(std::move(library_dir)), reader_state_(std::make_shared<Reader>()) {
+  reader_state_->dir = library_dir_;
+}
+
+Session::~Session() = default;
+
+void Session::search(AppState& state, const std::string& query) {
+  auto& g = state.gallery;
+  g.items.clear();
+  g.visible.clear();
+  g.next.clear();
+  g.loading = true;
+  const int64_t generation = ++g.generation;
+  state.search.shown = query;
+  state.stats.stale = true;
+  AppState* s = &state;
+  auto r = reader_state_;
+  reader_.post([r, s, query, generation]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s, e = r->open_error] { s->status = e, s->gallery.loading = false; };
+    SearchOptions o;
+    o.limit = kGalleryPage;
+    auto page = c->search(query, o);
+    auto total = c->count_assets();
+    std::vector<GalleryItem> items;
+    std::string error, next;
+    if (page) {
+      for (const auto& e : page->entries) items.push_back(to_item(e));
+      next = page->next;
+    } else {
+      error = page.error().message;
+    }
+    return [s, generation, items = std::move(items), next, error, total = total ? *total : -1]() mutable {
+      if (s->gallery.generation != generation) return;  // a newer search replaced it
+      s->gallery.loading = false;
+      s->gallery.items = std::move(items);
+      s->gallery.next = next;
+      s->total_assets = total;
+      s->search.error = error;
+      s->search.error_column = 0;
+      const std::string marker = "at column ";
+      if (auto at = error.find(marker); at != std::string::npos) s->search.error_column = std::atoi(error.c_str() + at + marker.size());
+    };
+  });
+}
+
+void Session::load_more(AppState& state) {
+  auto& g = state.gallery;
+  if (g.loading || g.next.empty()) return;
+  g.loading = true;
+  AppState* s = &state;
+  auto r = reader_state_;
+  reader_.post([r, s, query = state.search.shown, after = g.next, generation = g.generation]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s] { s->gallery.loading = false; };
+    SearchOptions o;
+    o.limit = kGalleryPage;
+    o.after = after;
+    auto page = c->search(query, o);
+    std::vector<GalleryItem> items;
+    std::string next, error;
+    if (page) {
+      for (const auto& e : page->entries) items.push_back(to_item(e));
+      next = page->next;
+    } else {
+      error = page.error().message;
+    }
+    return [s, generation, items = std::move(items), next, error]() mutable {
+      if (s->gallery.generation != generation) return;
+      s->gallery.loading = false;
+      s->gallery.next = next;
+      for (auto& item : items) s->gallery.items.push_back(std::move(item));
+      if (!error.empty()) s->status = error;
+    };
+  });
+}
+
+void Session::show_detail(AppState& state, int64_t asset_id) {
+  state.gallery.selected = asset_id;
+  state.detail.id = asset_id;
+  state.detail.loading = true;
+  AppState* s = &state;
+  auto r = reader_state_;
+  reader_.post([r, s, asset_id]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s, e = r->open_error] { s->detail.loading = false, s->detail.error = e; };
+    auto entry = c->get(asset_id);
+    auto lineage = c->lineage_of(asset_id);
+    std::optional<Entry> found;
+    std::string error;
+    if (!entry) error = entry.error().message;
+    else if (!*entry) error = "no asset " + std::to_string(asset_id) + " in this library";
+    else found = std::move(**entry);
+    std::vector<LineageLink> links = lineage ? std::move(*lineage) : std::vector<LineageLink>{};
+    return [s, asset_id, found = std::move(found), links = std::move(links), error]() mutable {
+      if (s->detail.id != asset_id) return;  // another item was selected meanwhile
+      s->detail.loading = false;
+      s->detail.entry = std::move(found);
+      s->detail.lineage = std::move(links);
+      s->detail.error = error;
+    };
+  });
+}
+
+void Session::refresh_stats(AppState& state) {
+  if (state.stats.loading) return;
+  state.stats.loading = true;
+  state.stats.stale = false;
+  AppState* s = &state;
+  auto r = reader_state_;
+  reader_.post([r, s, query = state.search.shown]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s, e = r->open_error] { s->stats.loading = false, s->stats.error = e; };
+    StatsState out;
+    out.query = query;
+    KeywordQuery q;
+    q.query = query;
+    q.limit = 20;
+    auto pos = top_keywords(*c, q);
+    q.negative = true;
+    auto neg = top_keywords(*c, q);
+    auto models = usage(*c, UsageBy::kModel, query, 10);
+    auto tools = usage(*c, UsageBy::kTool, query, 10);
+    auto samplers = usage(*c, UsageBy::kSampler, query, 10);
+    if (pos) out.positive = std::move(*pos);
+    else out.error = pos.error().message;
+    if (neg) out.negative = std::move(*neg);
+    if (models) out.models = std::move(*models);
+    if (tools) out.tools = std::move(*tools);
+    if (samplers) out.samplers = std::move(*samplers);
+    return [s, out = std::move(out)]() mutable {
+      out.loading = false;
+      out.stale = s->stats.query != out.query && s->search.shown != out.query;
+      s->stats = std::move(out);
+    };
+  });
+}
+
+}  // namespace provena::gui

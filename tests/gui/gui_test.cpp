@@ -1,0 +1,275 @@
+// The GUI driven without a window (ImGui's null path: a context, a display size, built
+// fonts, NewFrame/Render, no renderer) over a real library made by the test, and once in a
+// real window under Xvfb when xvfb-run is installed.
+#include <imgui.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "app/gui/panels.h"
+#include "app/library/import.h"
+#include "app/library/library.h"
+#include "core/file_io.h"
+#include "core/own_format.h"
+#include "tests/test_util.h"
+
+namespace provena {
+namespace {
+
+using namespace provena::gui;
+namespace fs = std::filesystem;
+
+constexpr int kFoxes = 230;  // more than a gallery page, so paging is exercised
+constexpr int kCats = 20;
+
+// A library of own-format PNGs: foxes (seeds 1000...) and cats (seeds 5000...).
+class GuiLibrary : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const std::string images = *dir_ / "images";
+    fs::create_directories(images);
+    for (int i = 0; i < kFoxes + kCats; ++i) {
+      const bool fox = i < kFoxes;
+      Record r;
+      r.tool = "provena";
+      r.prompt = fox ? "a red fox in snow, winter, masterpiece" : "a sleepy cat on a sofa, 猫咪, masterpiece";
+      r.negative_prompt = "blurry, lowres";
+      r.seed = fox ? 1000 + i : 5000 + i;
+      r.steps = 20;
+      r.cfg_scale = 7;
+      r.sampler = "Euler";
+      r.model = fox ? "foxmodel" : "catmodel";
+      Image img = testing::make_image(48, 32, static_cast<uint32_t>(i + 1));
+      ASSERT_TRUE(write_own_png(images + "/img-" + std::to_string(i) + ".png", img, r));
+    }
+    auto catalog = open_library(library());
+    ASSERT_TRUE(catalog) << catalog.error().message;
+    auto report = import_paths(**catalog, {images});
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_EQ(report->stored.new_assets + 0, kFoxes + kCats);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string library() { return *dir_ / "library"; }
+
+  void SetUp() override {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(1280, 800);
+    io.DeltaTime = 1.0f / 60;
+    io.IniFilename = nullptr;
+    unsigned char* pixels = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    state_.library_dir = library();
+  }
+  void TearDown() override { ImGui::DestroyContext(); }
+
+  // One frame; returns the text it drew when `capture` (ImGui's log: every label and value).
+  // Capturing also switches off list clipping, so virtualization is checked uncaptured.
+  std::string frame(Services& services, bool capture = true) {
+    ImGui::NewFrame();
+    std::string text;
+    draw_app(state_, services, capture ? &text : nullptr);
+    ImGui::Render();
+    return text;
+  }
+  // Frames until the background work is done (the work itself runs on the worker).
+  std::string settle(Services& services, bool capture = true) {
+    std::string text;
+    for (int i = 0; i < 50; ++i) {
+      services.session.drain();
+      if (services.thumbnails) services.thumbnails->drain();
+      text = frame(services, capture);
+      if (services.session.idle() && !state_.gallery.loading && !state_.stats.loading && !state_.detail.loading) break;
+    }
+    return frame(services, capture);
+  }
+
+  static testing::TempDir* dir_;
+  AppState state_;
+};
+testing::TempDir* GuiLibrary::dir_ = nullptr;
+
+TEST_F(GuiLibrary, OpensOnEverythingAndPagesOnDemand) {
+  Session session(library());
+  Services services{session, nullptr};
+  std::string text = settle(services);
+  EXPECT_EQ(state_.gallery.items.size(), static_cast<size_t>(kGalleryPage));  // the first page
+  EXPECT_EQ(state_.total_assets, kFoxes + kCats);
+  EXPECT_NE(text.find("of " + std::to_string(kFoxes + kCats)), std::string::npos) << text.substr(0, 400);
+  // Only the rows in view are drawn.
+  settle(services, false);
+  const size_t visible = state_.gallery.visible.size();
+  EXPECT_GT(visible, 0u);
+  EXPECT_LT(visible, 60u);
+  // Scrolling to the end asks for the next page.
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2(200, 300);
+  for (int i = 0; i < 40 && state_.gallery.items.size() < static_cast<size_t>(kFoxes + kCats); ++i) {
+    io.MouseWheel = -50;
+    frame(services, false);
+    session.drain();
+  }
+  io.MouseWheel = 0;
+  settle(services, false);
+  EXPECT_EQ(state_.gallery.items.size(), static_cast<size_t>(kFoxes + kCats));
+  EXPECT_TRUE(state_.gallery.next.empty());
+  std::set<int64_t> ids;
+  for (const auto& item : state_.gallery.items) ids.insert(item.id);
+  EXPECT_EQ(ids.size(), state_.gallery.items.size()) << "pages overlap";
+}
+
+TEST_F(GuiLibrary, TypedSearchShowsItsResultsAndErrorsWhereTheyAre) {
+  Session session(library());
+  Services services{session, nullptr};
+  settle(services);
+  ASSERT_EQ(state_.gallery.items.size(), static_cast<size_t>(kGalleryPage));
+  // The search bar has the keyboard from the start: type, wait out the debounce.
+  ImGui::GetIO().AddInputCharactersUTF8("猫咪");
+  frame(services);
+  EXPECT_EQ(state_.search.text, "猫咪");
+  for (int i = 0; i < 20; ++i) frame(services);
+  std::string text = settle(services);
+  EXPECT_EQ(state_.search.shown, "猫咪");
+  ASSERT_EQ(state_.gallery.items.size(), static_cast<size_t>(kCats));
+  for (const auto& item : state_.gallery.items) EXPECT_GE(*item.seed, 5000);
+  EXPECT_NE(text.find("a sleepy cat on a sofa"), std::string::npos);
+  EXPECT_EQ(text.find("a red fox"), std::string::npos);
+
+  // A broken field: the message, and the caret at its column.
+  state_.search.text = "fox steps:>=lots";
+  session.search(state_, state_.search.text);
+  text = settle(services);
+  EXPECT_TRUE(state_.gallery.items.empty());
+  EXPECT_NE(state_.search.error.find("column"), std::string::npos) << state_.search.error;
+  EXPECT_GT(state_.search.error_column, 4);
+  EXPECT_NE(text.find(state_.search.error), std::string::npos);
+}
+
+TEST_F(GuiLibrary, DetailOfARecordShowsItsFields) {
+  Session session(library());
+  Services services{session, nullptr};
+  state_.search.text = "seed:1007";
+  session.search(state_, state_.search.text);
+  settle(services);
+  ASSERT_EQ(state_.gallery.items.size(), 1u);
+  session.show_detail(state_, state_.gallery.items[0].id);
+  std::string text = settle(services);
+  ASSERT_TRUE(state_.detail.entry);
+  EXPECT_NE(text.find("1007"), std::string::npos);
+  EXPECT_NE(text.find("a red fox in snow"), std::string::npos);
+  EXPECT_NE(text.find("foxmodel"), std::string::npos);
+  session.show_detail(state_, 999999);
+  text = settle(services);
+  EXPECT_NE(text.find("no asset 999999"), std::string::npos);
+}
+
+TEST_F(GuiLibrary, StatisticsListTheTopKeywordsOfTheCurrentSearch) {
+  Session session(library());
+  Services services{session, nullptr};
+  state_.tab_request = Tab::kStatistics;
+  std::string text = settle(services);
+  EXPECT_EQ(state_.tab, Tab::kStatistics);
+  ASSERT_FALSE(state_.stats.positive.empty());
+  EXPECT_EQ(state_.stats.positive[0].keyword, "masterpiece");  // in every prompt
+  EXPECT_EQ(state_.stats.positive[0].records, kFoxes + kCats);
+  EXPECT_NE(text.find("masterpiece"), std::string::npos);
+  EXPECT_NE(text.find("lowres"), std::string::npos);  // negative side
+  EXPECT_NE(text.find("foxmodel"), std::string::npos);
+  // The charts follow the search.
+  state_.search.text = "cat";
+  session.search(state_, "cat");
+  text = settle(services);
+  EXPECT_EQ(state_.stats.query, "cat");
+  EXPECT_EQ(state_.stats.positive[0].records, kCats);
+  EXPECT_EQ(text.find("foxmodel"), std::string::npos);
+}
+
+TEST(Thumbnails, ScaledOnAWorkerAndCachedOnDisk) {
+  testing::TempDir dir;
+  const std::string png = dir / "a.png";
+  Image big = testing::make_image(400, 200, 7);
+  ASSERT_TRUE(write_file_atomic(png, *encode_png(big, {})));
+  ASSERT_TRUE(write_file_atomic(dir / "b.jpg", std::string("\xFF\xD8\xFF\xE0 not really", 15)));
+  {
+    ThumbnailCache cache(dir / "thumbs");
+    EXPECT_EQ(cache.get("abcd", png).state, Thumbnail::State::kQueued);
+    cache.get("ef01", dir / "b.jpg");
+    cache.drain();
+    const Thumbnail& t = cache.get("abcd", png);
+    ASSERT_EQ(t.state, Thumbnail::State::kReady) << t.error;
+    EXPECT_EQ(t.rgba.width, kThumbSide);
+    EXPECT_EQ(t.rgba.height, kThumbSide / 2);
+    const Thumbnail& j = cache.get("ef01", dir / "b.jpg");
+    EXPECT_EQ(j.state, Thumbnail::State::kFailed);
+    EXPECT_NE(j.error.find("PNG only"), std::string::npos);
+  }
+  EXPECT_TRUE(fs::exists(dir / "thumbs/ab/abcd.png"));
+  // Another run finds it on disk, even with the original gone.
+  fs::remove(png);
+  ThumbnailCache again(dir / "thumbs");
+  again.get("abcd", png);
+  again.drain();
+  EXPECT_EQ(again.get("abcd", png).state, Thumbnail::State::kReady);
+}
+
+TEST(Thumbnails, BoxFilterAveragesBlocks) {
+  Image src;
+  src.width = 4;
+  src.height = 2;
+  src.channels = 3;
+  for (int i = 0; i < 8; ++i) src.pixels.insert(src.pixels.end(), {uint8_t(i * 10), 0, 200});
+  Image out = scale_to_fit(src, 2);
+  ASSERT_EQ(out.width, 2);
+  ASSERT_EQ(out.height, 1);
+  // Left block: pixels 0, 1, 4, 5 -> (0 + 10 + 40 + 50) / 4 = 25; right: 2, 3, 6, 7 -> 45.
+  EXPECT_EQ(out.pixels[0], 25);
+  EXPECT_EQ(out.pixels[4], 45);
+  EXPECT_EQ(out.pixels[2], 200);
+  EXPECT_EQ(out.pixels[3], 255);
+}
+
+#ifdef PROVENA_GUI_PATH
+// The real window: provena-gui under Xvfb renders the library and saves a screenshot.
+TEST_F(GuiLibrary, RealWindowUnderXvfb) {
+  if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) GTEST_SKIP() << "xvfb-run is not installed";
+  const std::string shot = *dir_ / "shot.png";
+  const std::string cmd = "xvfb-run -a -s '-screen 0 1400x900x24' " + std::string(PROVENA_GUI_PATH) + " --library '" +
+                          library() + "' --select 1 --screenshot '" + shot + "' > '" + shot + ".log' 2>&1";
+  const int rc = std::system(cmd.c_str());
+  auto log = read_file(shot + ".log");
+  ASSERT_EQ(rc, 0) << (log ? *log : std::string());
+  auto bytes = read_file(shot);
+  ASSERT_TRUE(bytes);
+  auto img = decode_png(*bytes);
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->width, 1400);
+  // Not blank: many distinct colours (text, thumbnails, widgets).
+  std::set<uint32_t> colours;
+  for (size_t i = 0; i + 3 < img->pixels.size(); i += 4)
+    colours.insert(uint32_t(img->pixels[i]) << 16 | uint32_t(img->pixels[i + 1]) << 8 | img->pixels[i + 2]);
+  EXPECT_GT(colours.size(), 200u);
+
+  // `provena gui` is the same program, reached through the CLI; here on the statistics tab.
+  const std::string stats = *dir_ / "stats.png";
+  const std::string cli = "xvfb-run -a -s '-screen 0 1000x700x24' " + std::string(PROVENA_CLI_PATH) + " --library '" +
+                          library() + "' gui --tab statistics --size 1000x700 --screenshot '" + stats + "' 2>&1";
+  ASSERT_EQ(std::system(cli.c_str()), 0);
+  auto stats_png = read_file(stats);
+  ASSERT_TRUE(stats_png);
+  auto stats_img = decode_png(*stats_png);
+  ASSERT_TRUE(stats_img);
+  EXPECT_EQ(stats_img->width, 1000);
+  // The bar colours of the charts are there (the keyword bars' blue: 90, 170, 255).
+  size_t blue = 0;
+  for (size_t i = 0; i + 3 < stats_img->pixels.size(); i += 4)
+    blue += stats_img->pixels[i] == 90 && stats_img->pixels[i + 1] == 170 && stats_img->pixels[i + 2] == 255;
+  EXPECT_GT(blue, 500u);
+}
+#endif
+
+}  // namespace
+}  // namespace provena
