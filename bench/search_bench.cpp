@@ -9,13 +9,12 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
-#include <future>
 #include <string>
 #include <vector>
 
 #include "app/library/library.h"
 #include "bench/synthetic_corpus.h"
-#include "core/infotext.h"
+#include "bench/synthetic_library.h"
 #include "db/catalog.h"
 #include "db/stats.h"
 
@@ -23,35 +22,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using provena::Catalog;
-using provena::IngestItem;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 int64_t file_size(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-}
-
-IngestItem make_item(uint64_t seed, int64_t index) {
-  IngestItem it;
-  it.record = provena::bench::synthetic_library_record(seed, index);
-  it.path = provena::bench::synthetic_path("/synthetic", index);
-  const std::string text = provena::format_infotext(it.record);
-  it.record.raw = {{"parameters", text, "tEXt"}};
-  std::string identity = std::to_string(seed) + ":" + std::to_string(index);
-  it.content_hash = provena::xxh3_128(identity.data(), identity.size());
-  it.size = static_cast<int64_t>(text.size() + 600);
-  it.mtime_ns = 1700000000LL * 1000000000LL;
-  it.image = provena::ImageInfo{"png", it.record.requested_width.value_or(512), it.record.requested_height.value_or(512), 8, 3};
-  Catalog::prepare(it);  // keywords, FTS text, raw blob: the readers' share of an import
-  return it;
-}
-
-std::vector<IngestItem> make_batch(uint64_t seed, int64_t begin, int64_t end) {
-  std::vector<IngestItem> batch;
-  batch.reserve(static_cast<size_t>(end - begin));
-  for (int64_t i = begin; i < end; ++i) batch.push_back(make_item(seed, i));
-  return batch;
 }
 
 struct Latency {
@@ -116,37 +92,23 @@ int main(int argc, char** argv) {
 
   // --- Build or resume the library ---------------------------------------------------
   const int64_t have = *catalog.count_assets();
-  constexpr int64_t kBatch = 4096;
   if (have < records) {
     std::printf("building: records %lld..%lld into %s\n", static_cast<long long>(have), static_cast<long long>(records),
                 dir.c_str());
-    catalog.set_bulk_mode(true);
-    auto t = Clock::now();
-    double store_ms = 0;
-    // The next batch is prepared on a second thread while this one stores the current.
-    auto pending = std::async(std::launch::async, make_batch, seed, have, std::min(records, have + kBatch));
-    for (int64_t begin = have; begin < records; begin += kBatch) {
-      std::vector<IngestItem> batch = pending.get();
-      int64_t next = begin + kBatch;
-      if (next < records) pending = std::async(std::launch::async, make_batch, seed, next, std::min(records, next + kBatch));
-      auto s = Clock::now();
-      auto stored = catalog.ingest(batch);
-      store_ms += ms_since(s);
-      if (!stored) {
-        std::fprintf(stderr, "search_bench: %s\n", stored.error().message.c_str());
-        return 1;
-      }
-      if ((begin / kBatch) % 25 == 0) {
-        std::printf("  %lld records\r", static_cast<long long>(begin + kBatch));
+    auto built = provena::bench::grow_synthetic_library(catalog, records, seed, [](int64_t done) {
+      if (done % 102400 < 4096) {
+        std::printf("  %lld records\r", static_cast<long long>(done));
         std::fflush(stdout);
       }
+    });
+    if (!built) {
+      std::fprintf(stderr, "search_bench: %s\n", built.error().message.c_str());
+      return 1;
     }
-    catalog.set_bulk_mode(false);
-    const double total_s = ms_since(t) / 1000;
-    const double n = static_cast<double>(records - have);
+    const double n = static_cast<double>(built->added);
     std::printf("ingest with keyword maintenance: %.0f records/s overall (%.1f s); storing alone %.1f us/record "
                 "= %.0f records/s\n",
-                n / total_s, total_s, store_ms * 1000 / n, n / (store_ms / 1000));
+                n / built->seconds, built->seconds, built->store_seconds * 1e6 / n, n / built->store_seconds);
   }
   const int64_t n = *catalog.count_assets();
   const std::string db_path = dir + "/catalog.sqlite";
