@@ -62,6 +62,7 @@ bool generator_available() { return std::filesystem::exists(helper_path()) && !e
 
 int cmd_generate(const std::vector<std::string>& argv) { return run_generator_process("generate", argv); }
 int cmd_reproduce(const std::vector<std::string>& argv) { return run_generator_process("reproduce", argv); }
+int cmd_eval(const std::vector<std::string>& argv) { return run_generator_process("eval", argv); }
 
 // `provena gui ...` is provena-gui: the window's libraries (GLFW, OpenGL) stay out of the CLI.
 int cmd_gui(const std::vector<std::string>& argv) {

@@ -22,6 +22,7 @@ int cmd_stats(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
 int cmd_reproduce(const std::vector<std::string>& args);
 int cmd_gui(const std::vector<std::string>& args);
+int cmd_eval(const std::vector<std::string>& args);
 
 // Runs provena-generate COMMAND ARGS... and waits: its exit status, -1 when it cannot run.
 int run_generator_and_wait(const char* command, const std::vector<std::string>& args);

@@ -23,6 +23,7 @@
 #include "core/own_format.h"
 #include "db/template_store.h"
 #include "core/pixels.h"
+#include "generator/eval.h"
 #include "generator/pipeline.h"
 #include "generator/threads.h"
 
@@ -319,14 +320,22 @@ int reproduce(const std::vector<std::string>& argv) {
   const std::string library = resolve_library_dir(args.option("--library").value_or(""));
   const bool numeric = !what.empty() && what.find_first_not_of("0123456789") == std::string::npos;
   auto found = numeric ? catalog->get(std::stoll(what)) : catalog->find_by_path(fs::absolute(what).lexically_normal().string());
+  // With --json a failure is also a JSON object {"error": ...} on stdout, for programs
+  // (the GUI) that read the result there.
+  auto json_error = [&](const std::string& message) {
+    if (args.flag("--json")) std::printf("%s\n", nlohmann::json({{"error", message}}).dump(2).c_str());
+  };
   if (!found || !*found) {
-    std::fprintf(stderr, "provena: %s: %s\n", what.c_str(), found ? "not in the catalog" : found.error().message.c_str());
+    const std::string why = found ? "not in the catalog" : found.error().message;
+    std::fprintf(stderr, "provena: %s: %s\n", what.c_str(), why.c_str());
+    json_error(what + ": " + why);
     return kExitFailures;
   }
   const Entry& e = **found;
   const Record& r = e.record;
   auto fail = [&](const std::string& why) {
     std::fprintf(stderr, "provena: cannot reproduce #%lld: %s\n", static_cast<long long>(e.id), why.c_str());
+    json_error(why);
     return kExitFailures;
   };
   // Say exactly what is missing.
@@ -433,6 +442,42 @@ int reproduce(const std::vector<std::string>& argv) {
   return kExitOk;
 }
 
+// `provena eval`: the embedded model (or --model DIR) on held-out prompts of its data set,
+// scored per criterion by the procedural checker (generator/eval.h).
+int eval(const std::vector<std::string>& argv) {
+  Args args(argv, {"--json"}, {"--model", "--prompts", "--steps", "--cfg", "--device", "--dump", "--seed"});
+  if (!args.positional().empty()) throw UsageError{"eval takes no positional arguments"};
+  EvalOptions o;
+  o.prompts = static_cast<int>(args.int_option("--prompts", 200, 1, 100000));
+  o.steps = static_cast<int>(args.int_option("--steps", o.steps, 1, 1000));
+  o.seed = static_cast<uint64_t>(args.int_option("--seed", static_cast<long long>(o.seed), 0, INT64_MAX));
+  if (auto c = args.option("--cfg")) o.cfg = std::atof(c->c_str());
+  o.device = args.option("--device").value_or("auto");
+  o.dump_dir = args.option("--dump").value_or("");
+  const std::string model_dir = args.option("--model").value_or(default_model_dir());
+  auto pipeline = Pipeline::load(model_dir, o.device);
+  if (!pipeline) return std::fprintf(stderr, "provena eval: %s\n", pipeline.error().message.c_str()), kExitFailures;
+  auto r = evaluate_model(**pipeline, o);
+  if (!r) return std::fprintf(stderr, "provena eval: %s\n", r.error().message.c_str()), kExitFailures;
+  const ModelInfo& m = (*pipeline)->model();
+  if (args.flag("--json")) {
+    nlohmann::json j = {{"model", m.name}, {"sha256", m.sha256}, {"prompts", r->prompts}, {"steps", o.steps},
+                        {"cfg", o.cfg}, {"score", r->score}, {"score_en", r->score_en}, {"score_zh", r->score_zh},
+                        {"chance", r->shuffled_score}, {"background", r->background}, {"colour", r->colour},
+                        {"shape", r->shape}, {"position", r->position}, {"images_per_second", r->images_per_second}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("model %s (sha256 %.12s...), %d held-out prompts, %d steps, cfg %.1f\n", m.name.c_str(), m.sha256.c_str(),
+              r->prompts, o.steps, o.cfg);
+  std::printf("  background %.2f  (target >= 0.95)\n  colour     %.2f  (target >= 0.90)\n"
+              "  shape      %.2f  (target >= 0.80)\n  position   %.2f  (target >= 0.80)\n",
+              r->background, r->colour, r->shape, r->position);
+  std::printf("  score %.3f (English %.3f, Chinese %.3f; chance %.3f), %.1f images/s\n", r->score, r->score_en,
+              r->score_zh, r->shuffled_score, r->images_per_second);
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -444,11 +489,12 @@ int main(int argc, char** argv) {
   }
   // `provena generate` and `provena reproduce` pass their command name first.
   std::string command = "generate";
-  if (!args.empty() && (args[0] == "generate" || args[0] == "reproduce")) {
+  if (!args.empty() && (args[0] == "generate" || args[0] == "reproduce" || args[0] == "eval")) {
     command = args[0];
     args.erase(args.begin());
   }
   try {
+    if (command == "eval") return eval(args);
     return command == "reproduce" ? reproduce(args) : run(args);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "provena %s: %s\n%s", command.c_str(), e.message.c_str(), command == "generate" ? kUsage : "");

@@ -30,6 +30,9 @@ constexpr const char* kUsage =
     "                                     make images with the embedded model, recorded and indexed\n"
     "  reproduce ID|PATH [--json]         regenerate an archived image and compare: identical / near /\n"
     "                                     similar / diverged, PSNR, a difference heat map\n"
+    "  eval [--model DIR] [--prompts N] [--dump DIR] [--json]\n"
+    "                                     score the embedded model on held-out prompts (background,\n"
+    "                                     colour, shape, position)\n"
     "  stats keywords [--query Q] [--negative] [--kind K] [--limit N] [--json]\n"
     "  stats keyword|cooccur KEYWORD [--query Q] [--json]\n"
     "  stats trend KEYWORD [--by day|week|month] [--query Q] [--json]\n"
@@ -76,7 +79,7 @@ int main(int argc, char** argv) {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
       {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
       {"template", cmd_template}, {"generate", cmd_generate}, {"reproduce", cmd_reproduce},
-      {"gui", cmd_gui},
+      {"gui", cmd_gui}, {"eval", cmd_eval},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

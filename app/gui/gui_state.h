@@ -54,6 +54,18 @@ struct DetailState {
   bool loading = false;
 };
 
+// One-click reproduction of the selected image (provena-generate reproduce, a child process).
+struct ReproduceState {
+  int64_t original = 0;     // asset being reproduced / last reproduced
+  bool running = false;
+  std::string verdict;      // identical / near / similar / diverged
+  std::optional<double> psnr;  // dB; none when identical
+  int max_abs_diff = 0;
+  int64_t reproduction = 0;  // the new asset
+  std::string path, heatmap;  // the regenerated image and its difference heat map
+  std::string error;        // what the generator said when it could not reproduce
+};
+
 struct StatsState {
   std::string query;  // the search the figures were computed for
   bool loading = false, stale = true;
@@ -68,6 +80,7 @@ struct AppState {
   SearchState search;
   GalleryState gallery;
   DetailState detail;
+  ReproduceState reproduce;
   StatsState stats;
   std::string library_dir;
   int64_t total_assets = -1;  // -1: not known yet

@@ -1,9 +1,11 @@
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
 #include "app/gui/panels.h"
+#include "core/hash.h"
 
 namespace provena::gui {
 namespace {
@@ -31,6 +33,62 @@ void field(const char* label, const std::optional<T>& value) {
     field(label, std::string(buf));
   } else {
     field(label, std::to_string(*value));
+  }
+}
+
+// A picture from a file by path (reproductions, heat maps), fitted into `side`.
+void picture(Services& services, const std::string& path, float side, const char* caption) {
+  ImGui::BeginGroup();
+  const Thumbnail* t = services.thumbnails ? &services.thumbnails->get("path-" + xxh3_128(path.data(), path.size()).hex(), path)
+                                           : nullptr;
+  if (t && t->texture && t->rgba.width > 0) {
+    const float f = side / std::max(t->rgba.width, t->rgba.height);
+    ImGui::Image(reinterpret_cast<ImTextureID>(t->texture), ImVec2(t->rgba.width * f, t->rgba.height * f));
+  } else {
+    ImGui::Dummy(ImVec2(side, side));
+  }
+  ImGui::TextDisabled("%s", caption);
+  ImGui::EndGroup();
+}
+
+// The Reproduce button, and the last reproduction of this image: original, regenerated and
+// their difference side by side, the verdict with PSNR and the largest difference.
+void reproduce_section(AppState& state, Services& services, const Entry& e) {
+  auto& r = state.reproduce;
+  const bool mine = r.original == e.id;
+  if (r.running && mine) {
+    ImGui::TextColored(ImVec4(0.6f, 0.8f, 1, 1), "Reproducing...");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel")) services.session.cancel_jobs();
+    return;
+  }
+  if (r.running) ImGui::BeginDisabled();
+  if (ImGui::Button("Reproduce")) services.session.reproduce(state, e.id);
+  if (r.running) ImGui::EndDisabled();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Regenerate this image from its record and compare the pixels");
+  if (!mine) return;
+  if (!r.error.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "cannot reproduce: %s", r.error.c_str());
+    return;
+  }
+  if (r.verdict.empty()) return;
+  const ImVec4 colour = r.verdict == "identical" ? ImVec4(0.4f, 0.9f, 0.5f, 1)
+                        : r.verdict == "near"    ? ImVec4(0.7f, 0.9f, 0.4f, 1)
+                        : r.verdict == "similar" ? ImVec4(1, 0.8f, 0.3f, 1)
+                                                 : ImVec4(1, 0.45f, 0.4f, 1);
+  ImGui::SameLine();
+  ImGui::TextColored(colour, "%s", r.verdict.c_str());
+  ImGui::SameLine();
+  if (r.psnr) ImGui::Text("PSNR %.1f dB, max difference %d", *r.psnr, r.max_abs_diff);
+  else ImGui::Text("pixel hashes equal");
+  const float side = std::min(110.0f, (ImGui::GetContentRegionAvail().x - 2 * ImGui::GetStyle().ItemSpacing.x) / 3);
+  picture(services, e.primary_path().value_or(""), side, "original");
+  ImGui::SameLine();
+  picture(services, r.path, side, ("#" + std::to_string(r.reproduction)).c_str());
+  if (!r.heatmap.empty()) {
+    ImGui::SameLine();
+    picture(services, r.heatmap, side, "difference x8");
   }
 }
 
@@ -75,6 +133,7 @@ void panel_detail(AppState& state, Services& services) {
   }
   ImGui::Text("Asset %lld  ·  %s %dx%d  ·  tool %s", static_cast<long long>(e.id), e.image.format.c_str(),
               e.image.width, e.image.height, r.tool.c_str());
+  reproduce_section(state, services, e);
   ImGui::Separator();
   field("Prompt", r.prompt);
   field("Negative", r.negative_prompt);

@@ -1,6 +1,13 @@
 #include "app/gui/session.h"
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "app/library/library.h"
 #include "core/text.h"
@@ -53,12 +60,82 @@ struct Session::Reader {
   }
 };
 
-Session::Session(std::string library_dir)
-    : library_dir_(std::move(library_dir)), reader_state_(std::make_shared<Reader>()) {
-  reader_state_->dir = library_dir_;
+// Runs argv[0] with argv, stdout captured; the pid is published in `child` while it runs.
+// Returns the exit status (-1 when it could not start or was killed) and the output.
+int run_captured(const std::vector<std::string>& argv, std::atomic<int>& child, std::string& out) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    return -1;
+  }
+  child = pid;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  child = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-Session::~Session() = default;
+Session::Session(std::string library_dir)
+    : library_dir_(std::move(library_dir)),
+      reader_state_(std::make_shared<Reader>()),
+      child_(std::make_shared<std::atomic<int>>(0)) {
+  reader_state_->dir = library_dir_;
+  std::error_code ec;
+  generator_path_ = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
+}
+
+Session::~Session() { cancel_jobs(); }
+
+void Session::cancel_jobs() {
+  if (const int pid = child_->load(); pid > 0) ::kill(pid, SIGTERM);
+}
+
+void Session::reproduce(AppState& state, int64_t asset_id) {
+  if (state.reproduce.running) return;
+  state.reproduce = ReproduceState{};
+  state.reproduce.original = asset_id;
+  state.reproduce.running = true;
+  AppState* s = &state;
+  jobs_.post([s, asset_id, child = child_, generator = generator_path_, library = library_dir_]() -> Worker::Apply {
+    std::string out;
+    const int rc = run_captured({generator, "reproduce", std::to_string(asset_id), "--json", "--library", library}, *child, out);
+    ReproduceState r;
+    r.original = asset_id;
+    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+    if (rc == 0 && j.is_object()) {
+      r.verdict = j.value("verdict", "");
+      if (j.contains("psnr") && j["psnr"].is_number()) r.psnr = j["psnr"].get<double>();
+      r.max_abs_diff = j.value("max_abs_diff", 0);
+      r.reproduction = j.value("reproduction", int64_t(0));
+      r.path = j.value("path", "");
+      if (j.contains("heatmap") && j["heatmap"].is_string()) r.heatmap = j["heatmap"].get<std::string>();
+    } else if (rc < 0) {
+      r.error = "could not run " + generator + " (built without the generator?) or it was stopped";
+    } else {
+      r.error = j.is_object() && j.contains("error") ? j["error"].get<std::string>()
+                                                     : "reproduction failed (exit status " + std::to_string(rc) + ")";
+    }
+    return [s, r = std::move(r)]() mutable {
+      s->reproduce = std::move(r);
+      s->stats.stale = true;  // a reproduction is a new image in the library
+    };
+  });
+}
 
 void Session::search(AppState& state, const std::string& query) {
   auto& g = state.gallery;

@@ -3,6 +3,7 @@
 // the UI thread. Every request is fire-and-forget; the panels show `loading` meanwhile.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -22,17 +23,32 @@ class Session {
   void load_more(AppState& state);
   void show_detail(AppState& state, int64_t asset_id);
   void refresh_stats(AppState& state);
+  // Regenerates `asset_id` with provena-generate in a child process (on the jobs worker,
+  // so searches go on meanwhile), then shows the verdict; cancel() stops it.
+  void reproduce(AppState& state, int64_t asset_id);
+  void cancel_jobs();
+  // provena-generate; by default the one beside the running program.
+  void set_generator_path(std::string path) { generator_path_ = std::move(path); }
   // Applies finished work to `state`; call once per frame.
-  void poll() { reader_.poll(); }
-  bool idle() const { return reader_.idle(); }
-  void drain() { reader_.drain(); }
+  void poll() {
+    reader_.poll();
+    jobs_.poll();
+  }
+  bool idle() const { return reader_.idle() && jobs_.idle(); }
+  void drain() {
+    jobs_.drain();
+    reader_.drain();
+  }
   const std::string& library_dir() const { return library_dir_; }
 
  private:
   struct Reader;
   std::string library_dir_;
   std::shared_ptr<Reader> reader_state_;  // lives on the worker; shared so tasks hold it
+  std::string generator_path_;
+  std::shared_ptr<std::atomic<int>> child_;  // pid of the running job's process, 0 when none
   Worker reader_;
+  Worker jobs_;  // long jobs (reproduce), one at a time
 };
 
 // How many results a gallery page asks for.

@@ -188,6 +188,55 @@ TEST_F(GuiLibrary, StatisticsListTheTopKeywordsOfTheCurrentSearch) {
   EXPECT_EQ(text.find("foxmodel"), std::string::npos);
 }
 
+// Reproduce from the detail panel: provena-generate runs as a child process while frames go
+// on, and the verdict lands in the panel. A tiny model trained for two steps stands in for
+// the embedded one (the verdict does not depend on how good it is).
+TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
+  const fs::path bin = fs::path(PROVENA_CLI_PATH).parent_path();
+  if (!fs::exists(bin / "provena-generate") || !fs::exists(bin / "provena-train")) GTEST_SKIP() << "built without the generator";
+  testing::TempDir tmp;
+  const std::string model = tmp / "models/tiny-test", lib = tmp / "lib";
+  auto sh = [](const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); };
+  ASSERT_EQ(sh((bin / "provena-train").string() + " --dir '" + tmp / "ckpt" + "' --steps 2 --batch 2 --threads 1"), 0);
+  ASSERT_EQ(sh((bin / "provena-train").string() + " --dir '" + tmp / "ckpt" + "' --export '" + model + "'"), 0);
+  ASSERT_EQ(sh(std::string(PROVENA_CLI_PATH) + " --library '" + lib + "' generate 'a red circle' --seed 3 --steps 2 --model '" +
+               model + "' --out '" + tmp / "out" + "'"),
+            0);
+  ::setenv("PROVENA_MODELS", (tmp / "models").c_str(), 1);
+  Session session(lib);
+  session.set_generator_path((bin / "provena-generate").string());
+  Services services{session, nullptr};
+  state_.library_dir = lib;
+  settle(services);
+  ASSERT_EQ(state_.gallery.items.size(), 1u);
+  const int64_t id = state_.gallery.items[0].id;
+  session.show_detail(state_, id);
+  std::string text = settle(services);
+  EXPECT_NE(text.find("Reproduce"), std::string::npos);
+  session.reproduce(state_, id);
+  text = frame(services);
+  EXPECT_TRUE(state_.reproduce.running);
+  EXPECT_NE(text.find("Reproducing"), std::string::npos);
+  session.drain();
+  text = settle(services);
+  ::unsetenv("PROVENA_MODELS");
+  EXPECT_FALSE(state_.reproduce.running);
+  EXPECT_EQ(state_.reproduce.error, "");
+  EXPECT_EQ(state_.reproduce.verdict, "identical");
+  EXPECT_GT(state_.reproduce.reproduction, id);
+  EXPECT_TRUE(fs::exists(state_.reproduce.heatmap));
+  EXPECT_NE(text.find("identical"), std::string::npos);
+  EXPECT_NE(text.find("pixel hashes equal"), std::string::npos);
+
+  // Without the model, the panel says what is missing.
+  session.reproduce(state_, id);
+  session.drain();
+  text = settle(services);
+  EXPECT_TRUE(state_.reproduce.verdict.empty());
+  EXPECT_NE(state_.reproduce.error.find("no model with sha256"), std::string::npos) << state_.reproduce.error;
+  EXPECT_NE(text.find("cannot reproduce"), std::string::npos);
+}
+
 TEST(Thumbnails, ScaledOnAWorkerAndCachedOnDisk) {
   testing::TempDir dir;
   const std::string png = dir / "a.png";
