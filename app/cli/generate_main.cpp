@@ -54,7 +54,7 @@ double peak_memory_mb() {
 std::string today() { return utc_now_iso8601().substr(0, 10); }  // YYYY-MM-DD, UTC
 
 int run(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json", "--sidecar"},
+  Args args(argv, {"--json", "--sidecar", "--progress"},
             {"--negative", "--seed", "--steps", "--cfg", "--count", "--batch", "--rng", "--noise", "--device", "--model",
              "--out", "--size", "--sampler", "--schedule", "--template", "--set"});
   if (args.positional().empty() && !args.option("--template")) throw UsageError{"generate needs a PROMPT or --template NAME"};
@@ -103,9 +103,12 @@ int run(const std::vector<std::string>& argv) {
     if (*size != native + "x" + native)
       throw UsageError{"--size: " + (*pipeline)->model().name + " makes " + native + "x" + native + " images"};
   }
-  const bool tty = isatty(STDERR_FILENO);
+  // --progress: one "progress STEP STEPS" line per step on stderr, for programs (the GUI).
+  const bool progress_lines = args.flag("--progress");
+  const bool tty = isatty(STDERR_FILENO) && !progress_lines;
   o.progress = [&](int step, int steps) {
     if (tty) std::fprintf(stderr, "\rgenerating: step %d/%d", step, steps);
+    if (progress_lines) std::fprintf(stderr, "progress %d %d\n", step, steps), std::fflush(stderr);
     return true;
   };
   // One batch from the prompt; from a template, one expansion per image (seed + i picks

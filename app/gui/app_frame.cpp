@@ -22,7 +22,8 @@ void draw_app(AppState& state, Services& services, std::string* text) {
     auto flags_for = [&](Tab t) {
       return state.tab_request == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
     };
-    const ImGuiTabItemFlags library_flags = flags_for(Tab::kLibrary), stats_flags = flags_for(Tab::kStatistics);
+    const ImGuiTabItemFlags library_flags = flags_for(Tab::kLibrary), stats_flags = flags_for(Tab::kStatistics),
+                            generate_flags = flags_for(Tab::kGenerate);
     state.tab_request.reset();
     if (ImGui::BeginTabItem("Library", nullptr, library_flags)) {
       state.tab = Tab::kLibrary;
@@ -34,6 +35,13 @@ void draw_app(AppState& state, Services& services, std::string* text) {
       ImGui::SameLine();
       ImGui::BeginChild("detail", ImVec2(0, -status_height), true);
       panel_detail(state, services);
+      ImGui::EndChild();
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Generate", nullptr, generate_flags)) {
+      state.tab = Tab::kGenerate;
+      ImGui::BeginChild("generate", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()), true);
+      panel_generate(state, services);
       ImGui::EndChild();
       ImGui::EndTabItem();
     }
@@ -53,7 +61,8 @@ void draw_app(AppState& state, Services& services, std::string* text) {
     ImGui::SameLine();
     ImGui::TextDisabled("of %lld in %s", static_cast<long long>(state.total_assets), state.library_dir.c_str());
   }
-  if (g.loading || state.stats.loading || (services.thumbnails && services.thumbnails->pending() > 0)) {
+  if (g.loading || state.stats.loading || state.generate.running || state.reproduce.running ||
+      (services.thumbnails && services.thumbnails->pending() > 0)) {
     ImGui::SameLine();
     ImGui::TextDisabled("  working...");
   }

@@ -14,7 +14,7 @@
 
 namespace provena::gui {
 
-enum class Tab { kLibrary, kStatistics };
+enum class Tab { kLibrary, kGenerate, kStatistics };
 
 struct SearchState {
   std::string text;           // what the search bar holds
@@ -54,6 +54,19 @@ struct DetailState {
   bool loading = false;
 };
 
+// The generate panel's form and its running job.
+struct GenerateState {
+  std::string prompt = "a large red circle at center on a blue background";
+  std::string negative;
+  int64_t seed = 42;
+  bool random_seed = false;  // a new seed per click; off = the seed is locked
+  int steps = 8, count = 4;
+  float cfg = 4.0f;
+  bool running = false;
+  std::vector<int64_t> made;  // asset ids of the last run
+  std::string error;
+};
+
 // One-click reproduction of the selected image (provena-generate reproduce, a child process).
 struct ReproduceState {
   int64_t original = 0;     // asset being reproduced / last reproduced
@@ -81,6 +94,7 @@ struct AppState {
   GalleryState gallery;
   DetailState detail;
   ReproduceState reproduce;
+  GenerateState generate;
   StatsState stats;
   std::string library_dir;
   int64_t total_assets = -1;  // -1: not known yet

@@ -1,6 +1,6 @@
 // provena-gui: the desktop app, a GLFW window with ImGui's OpenGL 3 renderer over the
 // panels in this folder. `provena gui` runs it.
-//   provena-gui [--library DIR] [--query Q] [--tab library|statistics] [--select ID]
+//   provena-gui [--library DIR] [--query Q] [--tab library|generate|statistics] [--select ID]
 //               [--size WxH] [--screenshot FILE [--frames N]]
 // --screenshot renders until the background work has settled (at least N frames), saves the
 // window as PNG and exits: how the docs' screenshots are made and how tests see a real window.
@@ -76,7 +76,7 @@ struct Options {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: provena-gui [--library DIR] [--query Q] [--tab library|statistics] [--select ID]\n"
+               "usage: provena-gui [--library DIR] [--query Q] [--tab library|generate|statistics] [--select ID]\n"
                "                   [--size WxH] [--screenshot FILE [--frames N]]\n");
   return 2;
 }
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (o.tab != "library" && o.tab != "statistics") return usage();
+  if (o.tab != "library" && o.tab != "statistics" && o.tab != "generate") return usage();
   const std::string library = resolve_library_dir(o.library);
   if (!std::filesystem::exists(catalog_path(library))) {
     std::fprintf(stderr, "provena-gui: no library at %s (import or generate something first, or pass --library DIR)\n",
@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
     session.search(state, o.query);
     if (o.select > 0) session.show_detail(state, o.select);
     if (o.tab == "statistics") state.tab_request = Tab::kStatistics;
+    if (o.tab == "generate") state.tab_request = Tab::kGenerate;
 
     const auto start = std::chrono::steady_clock::now();
     int frame = 0, settled_frames = 0;

@@ -24,6 +24,7 @@ void panel_search(AppState& state, Services& services);
 void panel_gallery(AppState& state, Services& services);
 void panel_detail(AppState& state, Services& services);
 void panel_stats(AppState& state, Services& services);
+void panel_generate(AppState& state, Services& services);
 
 // Seconds after the last keystroke before a live search runs.
 inline constexpr double kSearchDebounce = 0.15;

@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
+#include <functional>
+#include <random>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -60,46 +63,113 @@ struct Session::Reader {
   }
 };
 
-// Runs argv[0] with argv, stdout captured; the pid is published in `child` while it runs.
-// Returns the exit status (-1 when it could not start or was killed) and the output.
-int run_captured(const std::vector<std::string>& argv, std::atomic<int>& child, std::string& out) {
-  int fds[2];
-  if (::pipe(fds) != 0) return -1;
+// Runs argv[0] with argv: stdout is returned in `out`, stderr is handed over line by line
+// as it comes (progress). The pid is published in `child` while it runs. Returns the exit
+// status, -1 when it could not start or was killed.
+int run_child(const std::vector<std::string>& argv, std::atomic<int>& child, std::string& out,
+              const std::function<void(const std::string&)>& on_stderr_line = {}) {
+  char out_path[] = "/tmp/provena-gui-XXXXXX";
+  const int out_fd = ::mkstemp(out_path);
+  if (out_fd < 0) return -1;
+  ::unlink(out_path);  // stays readable through out_fd
+  int err[2];
+  if (::pipe(err) != 0) return ::close(out_fd), -1;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, err[0]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
+  ::close(err[1]);
   if (rc != 0) {
-    ::close(fds[0]);
+    ::close(err[0]);
+    ::close(out_fd);
     return -1;
   }
   child = pid;
+  std::string line;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) {
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] != '\n') {
+        line.push_back(buf[i]);
+        continue;
+      }
+      if (on_stderr_line) on_stderr_line(line);
+      line.clear();
+    }
+  }
+  if (!line.empty() && on_stderr_line) on_stderr_line(line);
+  ::close(err[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
   child = 0;
+  ::lseek(out_fd, 0, SEEK_SET);
+  for (ssize_t n; (n = ::read(out_fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(out_fd);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 Session::Session(std::string library_dir)
     : library_dir_(std::move(library_dir)),
       reader_state_(std::make_shared<Reader>()),
-      child_(std::make_shared<std::atomic<int>>(0)) {
+      child_(std::make_shared<std::atomic<int>>(0)),
+      progress_(std::make_shared<std::atomic<int>>(0)) {
   reader_state_->dir = library_dir_;
   std::error_code ec;
   generator_path_ = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
 }
 
 Session::~Session() { cancel_jobs(); }
+
+void Session::generate(AppState& state) {
+  auto& g = state.generate;
+  if (g.running || g.prompt.empty()) return;
+  if (g.random_seed) {
+    std::random_device rd;
+    g.seed = static_cast<int64_t>((uint64_t(rd()) << 31 ^ rd()) & 0xFFFFFFFFull);
+  }
+  g.running = true;
+  g.error.clear();
+  g.made.clear();
+  progress_->store(0);
+  std::vector<std::string> argv = {generator_path_, "generate", g.prompt, "--seed", std::to_string(g.seed),
+                                   "--steps", std::to_string(g.steps), "--cfg", std::to_string(g.cfg),
+                                   "--count", std::to_string(g.count), "--json", "--progress", "--library", library_dir_};
+  if (!g.negative.empty()) argv.insert(argv.begin() + 3, {"--negative", g.negative});
+  AppState* s = &state;
+  jobs_.post([s, argv, child = child_, progress = progress_, this]() -> Worker::Apply {
+    std::string out, errors;
+    const int rc = run_child(argv, *child, out, [&](const std::string& line) {
+      int step = 0, steps = 0;
+      if (std::sscanf(line.c_str(), "progress %d %d", &step, &steps) == 2 && steps > 0)
+        progress->store(step * 1000 / steps);
+      else if (line.find(" in ") == std::string::npos || line.find("image") == std::string::npos)
+        errors += (errors.empty() ? "" : "\n") + line;  // not the closing "N images in S s" line
+    });
+    std::vector<int64_t> made;
+    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+    if (rc == 0 && j.is_array())
+      for (const auto& m : j) made.push_back(m.value("id", int64_t(0)));
+    if (rc != 0 && errors.empty()) errors = rc < 0 ? "could not run " + argv[0] + " or it was stopped" : "generation failed";
+    return [s, this, made, errors = rc == 0 ? std::string() : errors]() {
+      s->generate.running = false;
+      s->generate.made = made;
+      s->generate.error = errors;
+      if (!made.empty()) {
+        search(*s, s->search.shown);  // the new images land in the gallery at once
+        show_detail(*s, made.front());
+      }
+    };
+  });
+}
+
+double Session::job_progress() const { return progress_->load() / 1000.0; }
 
 void Session::cancel_jobs() {
   if (const int pid = child_->load(); pid > 0) ::kill(pid, SIGTERM);
@@ -113,7 +183,7 @@ void Session::reproduce(AppState& state, int64_t asset_id) {
   AppState* s = &state;
   jobs_.post([s, asset_id, child = child_, generator = generator_path_, library = library_dir_]() -> Worker::Apply {
     std::string out;
-    const int rc = run_captured({generator, "reproduce", std::to_string(asset_id), "--json", "--library", library}, *child, out);
+    const int rc = run_child({generator, "reproduce", std::to_string(asset_id), "--json", "--library", library}, *child, out);
     ReproduceState r;
     r.original = asset_id;
     nlohmann::json j = nlohmann::json::parse(out, nullptr, false);

@@ -26,6 +26,10 @@ class Session {
   // Regenerates `asset_id` with provena-generate in a child process (on the jobs worker,
   // so searches go on meanwhile), then shows the verdict; cancel() stops it.
   void reproduce(AppState& state, int64_t asset_id);
+  // Makes images from state.generate (provena-generate generate in a child process); they
+  // are indexed by it and shown in the gallery when done. job_progress() is 0..1.
+  void generate(AppState& state);
+  double job_progress() const;
   void cancel_jobs();
   // provena-generate; by default the one beside the running program.
   void set_generator_path(std::string path) { generator_path_ = std::move(path); }
@@ -46,7 +50,8 @@ class Session {
   std::string library_dir_;
   std::shared_ptr<Reader> reader_state_;  // lives on the worker; shared so tasks hold it
   std::string generator_path_;
-  std::shared_ptr<std::atomic<int>> child_;  // pid of the running job's process, 0 when none
+  std::shared_ptr<std::atomic<int>> child_;     // pid of the running job's process, 0 when none
+  std::shared_ptr<std::atomic<int>> progress_;  // the running job's progress in 1/1000
   Worker reader_;
   Worker jobs_;  // long jobs (reproduce), one at a time
 };

@@ -228,7 +228,36 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   EXPECT_NE(text.find("identical"), std::string::npos);
   EXPECT_NE(text.find("pixel hashes equal"), std::string::npos);
 
+  // Generate from the panel's form: progress comes per step, the images land in the
+  // gallery and the first one is shown. The model is the stand-in, via PROVENA_MODEL_DIR.
+  ::setenv("PROVENA_MODEL_DIR", model.c_str(), 1);
+  state_.generate.prompt = "a small blue star at top right";
+  state_.generate.count = 2;
+  state_.generate.steps = 3;
+  state_.generate.seed = 77;
+  state_.tab_request = Tab::kGenerate;
+  frame(services);
+  session.generate(state_);
+  text = frame(services);
+  EXPECT_TRUE(state_.generate.running);
+  EXPECT_NE(text.find("generating"), std::string::npos);
+  session.drain();
+  text = settle(services);
+  ::unsetenv("PROVENA_MODEL_DIR");
+  EXPECT_FALSE(state_.generate.running);
+  EXPECT_EQ(state_.generate.error, "");
+  ASSERT_EQ(state_.generate.made.size(), 2u);
+  EXPECT_DOUBLE_EQ(session.job_progress(), 1.0);
+  EXPECT_NE(text.find("Made 2 images"), std::string::npos);
+  EXPECT_EQ(state_.gallery.items.size(), 4u);  // the original, its reproduction, two new ones
+  ASSERT_TRUE(state_.detail.entry);
+  EXPECT_EQ(state_.detail.entry->record.seed, 77);
+  EXPECT_EQ(state_.detail.entry->record.prompt, "a small blue star at top right");
+  state_.tab_request = Tab::kLibrary;
+  frame(services);
+
   // Without the model, the panel says what is missing.
+  session.show_detail(state_, id);
   session.reproduce(state_, id);
   session.drain();
   text = settle(services);
