@@ -90,14 +90,7 @@ int main(int argc, char** argv) {
     if (built->added > 0) std::printf("built %lld records in %.1f s\n", static_cast<long long>(built->added), built->seconds);
   }
 
-  ImGui::CreateContext();
-  ImGuiIO& io = ImGui::GetIO();
-  io.DisplaySize = ImVec2(1600, 1000);
-  io.DeltaTime = 1.0f / 60;
-  io.IniFilename = nullptr;
-  unsigned char* pixels = nullptr;
-  int w = 0, h = 0;
-  io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  create_headless_context(1600, 1000);
   Session session(dir);
   ThumbnailCache thumbnails("");  // the synthetic records have no files: thumbnails fail fast
   Services services{session, &thumbnails};

@@ -5,6 +5,17 @@
 
 namespace provena::gui {
 
+void create_headless_context(float width, float height) {
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(width, height);
+  io.DeltaTime = 1.0f / 60;
+  io.IniFilename = nullptr;
+  unsigned char* pixels = nullptr;
+  int w = 0, h = 0;
+  io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // builds the font atlas, as a renderer would
+}
+
 void draw_app(AppState& state, Services& services, std::string* text) {
   services.session.poll();
   if (services.thumbnails) services.thumbnails->poll();

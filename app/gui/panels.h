@@ -26,6 +26,10 @@ void panel_detail(AppState& state, Services& services);
 void panel_stats(AppState& state, Services& services);
 void panel_generate(AppState& state, Services& services);
 
+// An ImGui context for drawing without a window or renderer (tests, benchmarks): the
+// display size set, fonts built, ini file off. Destroy it with ImGui::DestroyContext().
+void create_headless_context(float width, float height);
+
 // Seconds after the last keystroke before a live search runs.
 inline constexpr double kSearchDebounce = 0.15;
 

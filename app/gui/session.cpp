@@ -46,6 +46,26 @@ GalleryItem to_item(const Entry& e) {
   return item;
 }
 
+struct Page {
+  std::vector<GalleryItem> items;
+  std::string next, error;
+};
+
+Page fetch_page(Catalog& c, const std::string& query, const std::string& after) {
+  SearchOptions o;
+  o.limit = kGalleryPage;
+  o.after = after;
+  Page p;
+  auto page = c.search(query, o);
+  if (!page) {
+    p.error = page.error().message;
+    return p;
+  }
+  for (const auto& e : page->entries) p.items.push_back(to_item(e));
+  p.next = page->next;
+  return p;
+}
+
 }  // namespace
 
 // The worker's side: the catalog connection, opened on first use in the worker thread.
@@ -221,28 +241,19 @@ void Session::search(AppState& state, const std::string& query) {
   reader_.post([r, s, query, generation]() -> Worker::Apply {
     Catalog* c = r->get();
     if (!c) return [s, e = r->open_error] { s->status = e, s->gallery.loading = false; };
-    SearchOptions o;
-    o.limit = kGalleryPage;
-    auto page = c->search(query, o);
+    Page page = fetch_page(*c, query, "");
     auto total = c->count_assets();
-    std::vector<GalleryItem> items;
-    std::string error, next;
-    if (page) {
-      for (const auto& e : page->entries) items.push_back(to_item(e));
-      next = page->next;
-    } else {
-      error = page.error().message;
-    }
-    return [s, generation, items = std::move(items), next, error, total = total ? *total : -1]() mutable {
+    return [s, generation, page = std::move(page), total = total ? *total : -1]() mutable {
       if (s->gallery.generation != generation) return;  // a newer search replaced it
       s->gallery.loading = false;
-      s->gallery.items = std::move(items);
-      s->gallery.next = next;
+      s->gallery.items = std::move(page.items);
+      s->gallery.next = page.next;
       s->total_assets = total;
-      s->search.error = error;
+      s->search.error = page.error;
       s->search.error_column = 0;
       const std::string marker = "at column ";
-      if (auto at = error.find(marker); at != std::string::npos) s->search.error_column = std::atoi(error.c_str() + at + marker.size());
+      if (auto at = page.error.find(marker); at != std::string::npos)
+        s->search.error_column = std::atoi(page.error.c_str() + at + marker.size());
     };
   });
 }
@@ -256,24 +267,13 @@ void Session::load_more(AppState& state) {
   reader_.post([r, s, query = state.search.shown, after = g.next, generation = g.generation]() -> Worker::Apply {
     Catalog* c = r->get();
     if (!c) return [s] { s->gallery.loading = false; };
-    SearchOptions o;
-    o.limit = kGalleryPage;
-    o.after = after;
-    auto page = c->search(query, o);
-    std::vector<GalleryItem> items;
-    std::string next, error;
-    if (page) {
-      for (const auto& e : page->entries) items.push_back(to_item(e));
-      next = page->next;
-    } else {
-      error = page.error().message;
-    }
-    return [s, generation, items = std::move(items), next, error]() mutable {
+    Page page = fetch_page(*c, query, after);
+    return [s, generation, page = std::move(page)]() mutable {
       if (s->gallery.generation != generation) return;
       s->gallery.loading = false;
-      s->gallery.next = next;
-      for (auto& item : items) s->gallery.items.push_back(std::move(item));
-      if (!error.empty()) s->status = error;
+      s->gallery.next = page.next;
+      for (auto& item : page.items) s->gallery.items.push_back(std::move(item));
+      if (!page.error.empty()) s->status = page.error;
     };
   });
 }

@@ -55,14 +55,7 @@ class GuiLibrary : public ::testing::Test {
   static std::string library() { return *dir_ / "library"; }
 
   void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 1.0f / 60;
-    io.IniFilename = nullptr;
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    create_headless_context(1280, 800);
     state_.library_dir = library();
   }
   void TearDown() override { ImGui::DestroyContext(); }
