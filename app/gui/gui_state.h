@@ -85,6 +85,12 @@ struct StatsState {
   std::string error;
   std::vector<KeywordCount> positive, negative;
   std::vector<UsageRow> models, tools, samplers;
+  // Trend of chosen keywords over time, and what the first one is used with.
+  std::string trend_keywords = "masterpiece";  // comma-separated, as typed
+  int trend_bucket = 2;                        // 0 day, 1 week, 2 month
+  std::string trend_for;                       // keywords + bucket + query the series below are for
+  std::vector<std::pair<std::string, std::vector<TrendPoint>>> trends;
+  CooccurrenceReport cooccurrence;
 };
 
 struct AppState {

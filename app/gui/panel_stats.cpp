@@ -1,4 +1,5 @@
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -37,6 +38,48 @@ void bar_chart(const char* title, const std::vector<Row>& rows, Name name, ImU32
   ImGui::Spacing();
 }
 
+constexpr ImU32 kSeriesColours[] = {IM_COL32(90, 170, 255, 255), IM_COL32(255, 130, 110, 255), IM_COL32(120, 200, 120, 255),
+                                   IM_COL32(200, 170, 90, 255), IM_COL32(170, 130, 220, 255)};
+
+// Share of the period's records holding each keyword, one line per keyword, periods in
+// order along x (the union of all series' periods).
+void trend_chart(const StatsState& st) {
+  std::vector<std::string> periods;
+  for (const auto& [k, points] : st.trends)
+    for (const auto& p : points) periods.push_back(p.period);
+  std::sort(periods.begin(), periods.end());
+  periods.erase(std::unique(periods.begin(), periods.end()), periods.end());
+  const ImVec2 size(ImGui::GetContentRegionAvail().x, 180);
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->AddRect(p0, ImVec2(p0.x + size.x, p0.y + size.y), ImGui::GetColorU32(ImGuiCol_Border));
+  ImGui::Dummy(size);
+  if (periods.empty()) return;
+  auto x_of = [&](const std::string& period) {
+    const size_t i = static_cast<size_t>(std::lower_bound(periods.begin(), periods.end(), period) - periods.begin());
+    return p0.x + 8 + (size.x - 16) * (periods.size() == 1 ? 0.5f : static_cast<float>(i) / (periods.size() - 1));
+  };
+  for (size_t k = 0; k < st.trends.size(); ++k) {
+    const ImU32 colour = kSeriesColours[k % 5];
+    ImVec2 last(-1, -1);
+    for (const auto& p : st.trends[k].second) {
+      const float share = p.total > 0 ? static_cast<float>(p.records) / static_cast<float>(p.total) : 0.0f;
+      const ImVec2 at(x_of(p.period), p0.y + size.y - 6 - (size.y - 12) * share);
+      if (last.x >= 0) draw->AddLine(last, at, colour, 2.0f);
+      draw->AddCircleFilled(at, 3.0f, colour);
+      last = at;
+    }
+  }
+  ImGui::TextDisabled("%s", periods.front().c_str());
+  ImGui::SameLine(std::max(0.0f, size.x - ImGui::CalcTextSize(periods.back().c_str()).x));
+  ImGui::TextDisabled("%s", periods.back().c_str());
+  for (size_t k = 0; k < st.trends.size(); ++k) {
+    if (k > 0) ImGui::SameLine();
+    const ImVec4 c = ImGui::ColorConvertU32ToFloat4(kSeriesColours[k % 5]);
+    ImGui::TextColored(c, "%s", st.trends[k].first.c_str());
+  }
+}
+
 }  // namespace
 
 void panel_stats(AppState& state, Services& services) {
@@ -58,6 +101,37 @@ void panel_stats(AppState& state, Services& services) {
     bar_chart("Top keywords (negative prompt)", st.negative, keyword, IM_COL32(255, 130, 110, 255));
     bar_chart("Tools", st.tools, value, IM_COL32(200, 170, 90, 255));
     bar_chart("Samplers", st.samplers, value, IM_COL32(170, 130, 220, 255));
+    ImGui::EndTable();
+  }
+
+  // Keywords over time (share of each period's images), and what the first one goes with.
+  ImGui::Separator();
+  ImGui::Text("Trend");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(320);
+  ImGui::InputTextWithHint("##trend", "keywords, comma-separated", &st.trend_keywords);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(100);
+  ImGui::Combo("##bucket", &st.trend_bucket, "per day\0per week\0per month\0");
+  if (trend_request_key(st, state.search.shown) != st.trend_for) services.session.refresh_trends(state);
+  trend_chart(st);
+  const auto& co = st.cooccurrence;
+  if (!co.pairs.empty() && ImGui::BeginTable("cooccur", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn(("used with \"" + co.keyword + "\"").c_str());
+    ImGui::TableSetupColumn("together");
+    ImGui::TableSetupColumn("its images");
+    ImGui::TableSetupColumn("lift");
+    ImGui::TableHeadersRow();
+    for (const auto& p : co.pairs) {
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(p.keyword.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%lld", static_cast<long long>(p.together));
+      ImGui::TableNextColumn();
+      ImGui::Text("%lld", static_cast<long long>(p.records));
+      ImGui::TableNextColumn();
+      ImGui::Text("%.2f", p.lift);
+    }
     ImGui::EndTable();
   }
 }

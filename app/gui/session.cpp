@@ -305,6 +305,47 @@ void Session::show_detail(AppState& state, int64_t asset_id) {
   });
 }
 
+std::string trend_request_key(const StatsState& st, const std::string& query) {
+  return st.trend_keywords + "\n" + std::to_string(st.trend_bucket) + "\n" + query;
+}
+
+void Session::refresh_trends(AppState& state) {
+  auto& st = state.stats;
+  st.trend_for = trend_request_key(st, state.search.shown);
+  std::vector<std::string> keywords;
+  std::string word;
+  for (char c : st.trend_keywords + ",") {
+    if (c != ',') {
+      word.push_back(c);
+      continue;
+    }
+    while (!word.empty() && word.back() == ' ') word.pop_back();
+    size_t b = word.find_first_not_of(' ');
+    if (b != std::string::npos) keywords.push_back(word.substr(b));
+    word.clear();
+  }
+  const TrendBucket by = st.trend_bucket == 0 ? TrendBucket::kDay : st.trend_bucket == 1 ? TrendBucket::kWeek : TrendBucket::kMonth;
+  AppState* s = &state;
+  auto r = reader_state_;
+  reader_.post([r, s, keywords, by, query = state.search.shown, key = st.trend_for]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return {};
+    std::vector<std::pair<std::string, std::vector<TrendPoint>>> series;
+    for (const auto& k : keywords) {
+      auto t = keyword_trend(*c, k, by, query);
+      series.emplace_back(k, t ? std::move(*t) : std::vector<TrendPoint>{});
+    }
+    CooccurrenceReport co;
+    if (!keywords.empty())
+      if (auto rep = cooccurring(*c, keywords.front(), query, 12)) co = std::move(*rep);
+    return [s, key, series = std::move(series), co = std::move(co)]() mutable {
+      if (s->stats.trend_for != key) return;  // asked again with other keywords meanwhile
+      s->stats.trends = std::move(series);
+      s->stats.cooccurrence = std::move(co);
+    };
+  });
+}
+
 void Session::refresh_stats(AppState& state) {
   if (state.stats.loading) return;
   state.stats.loading = true;
@@ -332,9 +373,16 @@ void Session::refresh_stats(AppState& state) {
     if (tools) out.tools = std::move(*tools);
     if (samplers) out.samplers = std::move(*samplers);
     return [s, out = std::move(out)]() mutable {
-      out.loading = false;
-      out.stale = s->stats.query != out.query && s->search.shown != out.query;
-      s->stats = std::move(out);
+      auto& st = s->stats;
+      st.loading = false;
+      st.stale = st.query != out.query && s->search.shown != out.query;
+      st.query = out.query;
+      st.error = out.error;
+      st.positive = std::move(out.positive);
+      st.negative = std::move(out.negative);
+      st.models = std::move(out.models);
+      st.tools = std::move(out.tools);
+      st.samplers = std::move(out.samplers);
     };
   });
 }

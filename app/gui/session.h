@@ -23,6 +23,8 @@ class Session {
   void load_more(AppState& state);
   void show_detail(AppState& state, int64_t asset_id);
   void refresh_stats(AppState& state);
+  // Trend series of state.stats.trend_keywords and the co-occurrence of the first one.
+  void refresh_trends(AppState& state);
   // Regenerates `asset_id` with provena-generate in a child process (on the jobs worker,
   // so searches go on meanwhile), then shows the verdict; cancel() stops it.
   void reproduce(AppState& state, int64_t asset_id);
@@ -55,6 +57,9 @@ class Session {
   Worker reader_;
   Worker jobs_;  // long jobs (reproduce), one at a time
 };
+
+// What a trend request is for (keywords, bucket, search): the panel asks again when it changes.
+std::string trend_request_key(const StatsState& stats, const std::string& query);
 
 // How many results a gallery page asks for.
 inline constexpr int kGalleryPage = 200;

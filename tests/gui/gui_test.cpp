@@ -172,6 +172,19 @@ TEST_F(GuiLibrary, StatisticsListTheTopKeywordsOfTheCurrentSearch) {
   EXPECT_NE(text.find("masterpiece"), std::string::npos);
   EXPECT_NE(text.find("lowres"), std::string::npos);  // negative side
   EXPECT_NE(text.find("foxmodel"), std::string::npos);
+  // The trend of two keywords and what the first is used with.
+  state_.stats.trend_keywords = "winter, 猫咪";
+  text = settle(services);
+  ASSERT_EQ(state_.stats.trends.size(), 2u);
+  EXPECT_EQ(state_.stats.trends[0].first, "winter");
+  ASSERT_FALSE(state_.stats.trends[0].second.empty());
+  int64_t winter = 0, cats = 0;
+  for (const auto& p : state_.stats.trends[0].second) winter += p.records;
+  for (const auto& p : state_.stats.trends[1].second) cats += p.records;
+  EXPECT_EQ(winter, kFoxes);
+  EXPECT_EQ(cats, kCats);
+  EXPECT_NE(text.find("used with \"winter\""), std::string::npos);
+  EXPECT_NE(text.find("a red fox in snow"), std::string::npos);  // winter's partner in every fox prompt
   // The charts follow the search.
   state_.search.text = "cat";
   session.search(state_, "cat");
