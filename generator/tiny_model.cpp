@@ -23,12 +23,29 @@ torch::Tensor timestep_embedding(const torch::Tensor& t, int dim) {
   return torch::cat({torch::cos(args), torch::sin(args)}, 1);
 }
 
+// 2D sine-cosine encoding of a square grid of `cells` (row-major, as flatten(2) orders
+// them) in `channels`: half the channels for x, half for y, at geometric frequencies. The
+// learned embedding starts from it, so cross-attention can tell places apart from step 0.
+torch::Tensor grid_position_encoding(int cells, int channels) {
+  const int side = static_cast<int>(std::lround(std::sqrt(cells)));
+  const int quarter = channels / 4;
+  auto freqs = torch::exp(-std::log(100.0) * torch::arange(quarter, torch::kFloat32) / std::max(1, quarter));
+  auto coord = torch::arange(side, torch::kFloat32);
+  auto ang = coord.unsqueeze(1) * freqs.unsqueeze(0) * M_PI / 2;  // (side, quarter)
+  auto axis = torch::cat({torch::sin(ang), torch::cos(ang)}, 1);    // (side, 2 quarter)
+  auto x = axis.unsqueeze(0).expand({side, side, 2 * quarter});
+  auto y = axis.unsqueeze(1).expand({side, side, 2 * quarter});
+  auto enc = torch::zeros({side, side, channels});
+  enc.slice(2, 0, 4 * quarter).copy_(torch::cat({x, y}, 2));
+  return enc.reshape({cells, 1, channels}).clone();
+}
+
 }  // namespace
 
 std::string config_to_json(const Config& c) {
   json j = {{"family", "tiny-flow"}, {"resolution", c.resolution}, {"patch", c.patch}, {"ch0", c.ch0},
-            {"ch1", c.ch1}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
-            {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"vocab", c.vocab}};
+            {"ch1", c.ch1}, {"ch2", c.ch2}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
+            {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"train_shift", c.train_shift}, {"vocab", c.vocab}};
   return j.dump(1);
 }
 
@@ -42,17 +59,20 @@ Result<Config> config_from_json(std::string_view text) {
     c.patch = j.at("patch").get<int>();
     c.ch0 = j.at("ch0").get<int>();
     c.ch1 = j.at("ch1").get<int>();
+    c.ch2 = j.at("ch2").get<int>();
     c.text_dim = j.at("text_dim").get<int>();
     c.text_layers = j.at("text_layers").get<int>();
     c.heads = j.at("heads").get<int>();
     c.max_tokens = j.at("max_tokens").get<int>();
     c.shift = j.value("shift", 1.0);
+    c.train_shift = j.value("train_shift", c.shift);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return make_error(std::string("model config: ") + e.what());
   }
-  if (c.resolution % (2 * c.patch) != 0 || c.vocab.size() < 3 || c.ch0 % kGroups || c.ch1 % kGroups ||
-      c.ch0 % c.heads || c.ch1 % c.heads || c.text_dim % c.heads || c.max_tokens < 2)
+  if (c.patch < 1 || c.resolution < 4 * c.patch || c.resolution % (4 * c.patch) != 0 || c.vocab.size() < 3 ||
+      c.ch0 < kGroups || c.ch0 % kGroups || c.ch1 % kGroups || c.ch2 % kGroups || c.ch1 % c.heads ||
+      c.ch2 % c.heads || c.text_dim % c.heads || c.max_tokens < 2)
     return make_error("model config: inconsistent sizes");
   return c;
 }
@@ -112,22 +132,25 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return h + (skip ? skip(x) : x);
 }
 
-CrossAttentionImpl::CrossAttentionImpl(int channels, int text_dim, int heads) {
+CrossAttentionImpl::CrossAttentionImpl(int channels, int text_dim, int heads, int cells) {
   norm = register_module("norm", torch::nn::GroupNorm(kGroups, channels));
   ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
   self_attn = register_module("self_attn", torch::nn::MultiheadAttention(channels, heads));
   ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
   to_ctx = register_module("to_ctx", torch::nn::Linear(text_dim, channels));
   cross_attn = register_module("cross_attn", torch::nn::MultiheadAttention(channels, heads));
+  pos = register_parameter("pos", grid_position_encoding(cells, channels));
 }
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   auto seq = norm(x).flatten(2).permute({2, 0, 1});  // (HW, B, C)
-  auto q = ln1(seq);
+  auto q = ln1(seq) + pos;
   seq = seq + std::get<0>(self_attn(q, q, q));
   auto k = to_ctx(ctx);
-  q = ln2(seq);
+  // The cell's position in the query too: "top left" in the prompt is found by where the
+  // asking cell is, not only by what it holds.
+  q = ln2(seq) + pos;
   seq = seq + std::get<0>(cross_attn(q, k, k, pad_mask));
   return x + seq.permute({1, 2, 0}).reshape({b, c, h, w});
 }
@@ -142,20 +165,26 @@ ModelImpl::ModelImpl(const Config& c) : config(c) {
   text_norm = register_module("text_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.text_dim})));
   time1 = register_module("time1", torch::nn::Linear(128, kTimeDim));
   time2 = register_module("time2", torch::nn::Linear(kTimeDim, kTimeDim));
-  in_conv = register_module("in_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_ch, c.ch0, 3).padding(1)));
+  const int cells1 = (c.resolution / c.patch / 2) * (c.resolution / c.patch / 2), cells2 = cells1 / 4;
+  in_conv = register_module("in_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_ch + 2, c.ch0, 3).padding(1)));
   r0a = register_module("r0a", ResBlock(c.ch0, c.ch0, kTimeDim));
-  a0 = register_module("a0", CrossAttention(c.ch0, c.text_dim, c.heads));
   r0b = register_module("r0b", ResBlock(c.ch0, c.ch0, kTimeDim));
-  down = register_module("down", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, c.ch1, 3).stride(2).padding(1)));
+  down0 = register_module("down0", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, c.ch1, 3).stride(2).padding(1)));
   r1a = register_module("r1a", ResBlock(c.ch1, c.ch1, kTimeDim));
-  a1 = register_module("a1", CrossAttention(c.ch1, c.text_dim, c.heads));
+  a1 = register_module("a1", CrossAttention(c.ch1, c.text_dim, c.heads, cells1));
   r1b = register_module("r1b", ResBlock(c.ch1, c.ch1, kTimeDim));
-  mid = register_module("mid", ResBlock(c.ch1, c.ch1, kTimeDim));
-  amid = register_module("amid", CrossAttention(c.ch1, c.text_dim, c.heads));
-  u1 = register_module("u1", ResBlock(2 * c.ch1, c.ch1, kTimeDim));
-  up = register_module("up", torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(c.ch1, c.ch0, 4).stride(2).padding(1)));
+  down1 = register_module("down1", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch1, c.ch2, 3).stride(2).padding(1)));
+  r2a = register_module("r2a", ResBlock(c.ch2, c.ch2, kTimeDim));
+  a2 = register_module("a2", CrossAttention(c.ch2, c.text_dim, c.heads, cells2));
+  mid = register_module("mid", ResBlock(c.ch2, c.ch2, kTimeDim));
+  amid = register_module("amid", CrossAttention(c.ch2, c.text_dim, c.heads, cells2));
+  u2 = register_module("u2", ResBlock(2 * c.ch2, c.ch2, kTimeDim));
+  up1 = register_module("up1", torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(c.ch2, c.ch1, 4).stride(2).padding(1)));
+  u1a = register_module("u1a", ResBlock(2 * c.ch1, c.ch1, kTimeDim));
+  au1 = register_module("au1", CrossAttention(c.ch1, c.text_dim, c.heads, cells1));
+  u1b = register_module("u1b", ResBlock(c.ch1, c.ch1, kTimeDim));
+  up0 = register_module("up0", torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(c.ch1, c.ch0, 4).stride(2).padding(1)));
   u0a = register_module("u0a", ResBlock(2 * c.ch0, c.ch0, kTimeDim));
-  au0 = register_module("au0", CrossAttention(c.ch0, c.text_dim, c.heads));
   u0b = register_module("u0b", ResBlock(c.ch0, c.ch0, kTimeDim));
   out_norm = register_module("out_norm", torch::nn::GroupNorm(kGroups, c.ch0));
   out_conv = register_module("out_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, in_ch, 3).padding(1)));
@@ -176,12 +205,19 @@ std::pair<torch::Tensor, torch::Tensor> ModelImpl::encode_text(const torch::Tens
 torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& ctx,
                                  const torch::Tensor& pad_mask) {
   auto temb = time2(torch::silu(time1(timestep_embedding(t, 128))));
-  auto h = in_conv(torch::pixel_unshuffle(x, config.patch));
-  auto h0 = r0b(a0(r0a(h, temb), ctx, pad_mask), temb);
-  auto h1 = r1b(a1(r1a(down(h0), temb), ctx, pad_mask), temb);
-  auto m = amid(mid(h1, temb), ctx, pad_mask);
-  auto u = up(u1(torch::cat({m, h1}, 1), temb));
-  u = u0b(au0(u0a(torch::cat({u, h0}, 1), temb), ctx, pad_mask), temb);
+  // Cell coordinates in [-1, 1] as two extra channels (x, then y).
+  const int64_t g = x.size(2) / config.patch;
+  auto axis = torch::linspace(-1, 1, g, x.options());
+  auto coords = torch::stack({axis.view({1, g}).expand({g, g}), axis.view({g, 1}).expand({g, g})})
+                    .unsqueeze(0)
+                    .expand({x.size(0), 2, g, g});
+  auto h0 = r0b(r0a(in_conv(torch::cat({torch::pixel_unshuffle(x, config.patch), coords}, 1)), temb), temb);
+  auto h1 = r1b(a1(r1a(down0(h0), temb), ctx, pad_mask), temb);
+  auto h2 = a2(r2a(down1(h1), temb), ctx, pad_mask);
+  auto u = amid(mid(h2, temb), ctx, pad_mask);
+  u = up1(u2(torch::cat({u, h2}, 1), temb));
+  u = u1b(au1(u1a(torch::cat({u, h1}, 1), temb), ctx, pad_mask), temb);
+  u = u0b(u0a(torch::cat({up0(u), h0}, 1), temb), temb);
   return torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
 }
 

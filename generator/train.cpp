@@ -106,6 +106,7 @@ Status train_tiny(const TrainOptions& o) {
       config = make_config(o.seed);
       if (o.ch0 > 0) config.ch0 = o.ch0;
       if (o.ch1 > 0) config.ch1 = o.ch1;
+      if (o.ch2 > 0) config.ch2 = o.ch2;
       if (o.patch > 0) config.patch = o.patch;
     }
     torch::manual_seed(o.seed);
@@ -130,7 +131,8 @@ Status train_tiny(const TrainOptions& o) {
       auto [x0, tokens] = make_batch(config, o, step);
       auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed * 1000003ull + static_cast<uint64_t>(step)));
       auto noise = torch::randn(x0.sizes(), gen);
-      auto t = torch::sigmoid(torch::randn({o.batch}, gen));  // logit-normal timesteps
+      auto t = torch::sigmoid(torch::randn({o.batch}, gen));  // logit-normal timesteps,
+      t = config.train_shift * t / (1 + (config.train_shift - 1) * t);  // towards noise (tiny_model.h)
       auto tt = t.reshape({-1, 1, 1, 1});
       auto xt = (1 - tt) * x0 + tt * noise;
       auto [ctx, pad] = model->encode_text(tokens);

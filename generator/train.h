@@ -29,7 +29,7 @@ struct TrainOptions {
   double max_seconds = 0;  // > 0: stop (after a checkpoint) once this much time has passed
   int threads = 0;         // 0: all cores
   // Architecture of a fresh run (0: the defaults of tiny::Config); a resumed run keeps its own.
-  int ch0 = 0, ch1 = 0, patch = 0;
+  int ch0 = 0, ch1 = 0, ch2 = 0, patch = 0;
   std::function<void(const TrainProgress&)> progress;  // every 20 steps
 };
 

@@ -32,10 +32,12 @@ int main(int argc, char** argv) {
     else if (a == "--export") export_dir = value();
     else if (a == "--ch0") o.ch0 = std::atoi(value());
     else if (a == "--ch1") o.ch1 = std::atoi(value());
+    else if (a == "--ch2") o.ch2 = std::atoi(value());
     else if (a == "--patch") o.patch = std::atoi(value());
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M]\n"
-                           "                     [--threads T] [--lr X] | --dir CKPT --export DIR\n");
+                           "                     [--threads T] [--lr X] [--patch P --ch0 C --ch1 C --ch2 C]\n"
+                           "       provena-train --dir CKPT --export DIR\n");
       return 2;
     }
   }

@@ -16,8 +16,9 @@ namespace {
 tiny::Config small_config() {
   tiny::Config c;
   c.resolution = 32;
-  c.ch0 = 32;
-  c.ch1 = 48;
+  c.ch0 = 16;
+  c.ch1 = 32;
+  c.ch2 = 48;
   c.text_dim = 32;
   c.text_layers = 1;
   c.heads = 2;
@@ -61,7 +62,10 @@ TEST(TinyModel, ConfigAndWeightsRoundTrip) {
   auto parsed = tiny::config_from_json(tiny::config_to_json(c));
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->vocab, c.vocab);
-  EXPECT_EQ(parsed->ch1, 48);
+  EXPECT_EQ(parsed->ch1, 32);
+  EXPECT_EQ(parsed->ch2, 48);
+  EXPECT_EQ(parsed->shift, 3.0);
+  EXPECT_EQ(parsed->train_shift, 12.0);
   EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
   EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
   torch::manual_seed(1);
