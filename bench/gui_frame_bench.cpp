@@ -6,8 +6,6 @@
 //      with a new search typed every second.
 // Prints median and p99 frame build times (target p99 < 16 ms) and any error the GUI showed.
 //   gui_frame_bench [--records N] [--dir DIR] [--frames F] [--import N]
-#include <imgui.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -44,24 +42,18 @@ FrameTimes summarize(std::vector<double> ms) {
 // frames (0: never). Returns each frame's build time in ms.
 std::vector<double> run_frames(AppState& state, Services& services, int frames, float wheel, int search_every) {
   static const char* kQueries[] = {"", "masterpiece", "1girl", "landscape", "steps:>=30", "portrait", "cat"};
-  ImGuiIO& io = ImGui::GetIO();
   std::vector<double> ms;
   ms.reserve(static_cast<size_t>(frames));
   for (int i = 0; i < frames; ++i) {
-    io.MousePos = ImVec2(300, 400);  // over the gallery
-    io.MouseWheel = wheel;
     if (search_every > 0 && i % search_every == search_every - 1) {
       state.search.text = kQueries[(i / search_every) % 7];
       state.search.edited_at = 0;  // as if typed long enough ago: the debounce has passed
     }
     const auto t = Clock::now();
-    ImGui::NewFrame();
-    draw_app(state, services);
-    ImGui::Render();
+    headless_frame(state, services, {300, 400, wheel});  // the mouse over the gallery
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
     std::this_thread::sleep_for(std::chrono::milliseconds(4));  // the rest of a 60 Hz frame: workers run meanwhile
   }
-  io.MouseWheel = 0;
   return ms;
 }
 
@@ -146,6 +138,6 @@ int main(int argc, char** argv) {
                                                    ? "none"
                                                    : (state.status + " " + state.search.error).c_str());
   session.drain();
-  ImGui::DestroyContext();
+  destroy_headless_context();
   return 0;
 }

@@ -1,4 +1,6 @@
 #include <imgui.h>
+
+#include <cfloat>
 #include <imgui_internal.h>  // the log buffer, for draw_app's text
 
 #include "app/gui/panels.h"
@@ -14,6 +16,18 @@ void create_headless_context(float width, float height) {
   unsigned char* pixels = nullptr;
   int w = 0, h = 0;
   io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // builds the font atlas, as a renderer would
+}
+
+void destroy_headless_context() { ImGui::DestroyContext(); }
+
+void headless_frame(AppState& state, Services& services, const FrameInput& input, std::string* text) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = input.mouse_x < 0 ? ImVec2(-FLT_MAX, -FLT_MAX) : ImVec2(input.mouse_x, input.mouse_y);
+  io.MouseWheel = input.wheel;
+  ImGui::NewFrame();
+  draw_app(state, services, text);
+  ImGui::Render();
+  io.MouseWheel = 0;
 }
 
 void draw_app(AppState& state, Services& services, std::string* text) {

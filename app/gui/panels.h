@@ -27,8 +27,16 @@ void panel_stats(AppState& state, Services& services);
 void panel_generate(AppState& state, Services& services);
 
 // An ImGui context for drawing without a window or renderer (tests, benchmarks): the
-// display size set, fonts built, ini file off. Destroy it with ImGui::DestroyContext().
+// display size set, fonts built, ini file off.
 void create_headless_context(float width, float height);
+void destroy_headless_context();
+// One frame in that context (NewFrame, draw_app, Render) with this mouse position and
+// wheel movement; `text` as for draw_app.
+struct FrameInput {
+  float mouse_x = -1, mouse_y = -1;  // -1: no mouse
+  float wheel = 0;                   // notches, negative scrolls down
+};
+void headless_frame(AppState& state, Services& services, const FrameInput& input = {}, std::string* text = nullptr);
 
 // Seconds after the last keystroke before a live search runs.
 inline constexpr double kSearchDebounce = 0.15;
