@@ -36,19 +36,24 @@ void field(const char* label, const std::optional<T>& value) {
   }
 }
 
-// A picture from a file by path (reproductions, heat maps), fitted into `side`.
-void picture(Services& services, const std::string& path, float side, const char* caption) {
+// A thumbnail-cache picture (`key`, made from the file at `path`) fitted into `side`, with
+// an optional caption under it; blank space while it is being made.
+void picture(Services& services, const std::string& key, const std::string& path, float side, const char* caption) {
   ImGui::BeginGroup();
-  const Thumbnail* t = services.thumbnails ? &services.thumbnails->get("path-" + xxh3_128(path.data(), path.size()).hex(), path)
-                                           : nullptr;
+  const Thumbnail* t = services.thumbnails ? &services.thumbnails->get(key, path) : nullptr;
   if (t && t->texture && t->rgba.width > 0) {
     const float f = side / std::max(t->rgba.width, t->rgba.height);
     ImGui::Image(reinterpret_cast<ImTextureID>(t->texture), ImVec2(t->rgba.width * f, t->rgba.height * f));
-  } else {
+  } else if (caption) {
     ImGui::Dummy(ImVec2(side, side));
   }
-  ImGui::TextDisabled("%s", caption);
+  if (caption) ImGui::TextDisabled("%s", caption);
   ImGui::EndGroup();
+}
+
+// A file that is no asset (a reproduction's heat map): keyed by its path.
+void picture_of_file(Services& services, const std::string& path, float side, const char* caption) {
+  picture(services, "path-" + xxh3_128(path.data(), path.size()).hex(), path, side, caption);
 }
 
 // The Reproduce button, and the last reproduction of this image: original, regenerated and
@@ -83,12 +88,12 @@ void reproduce_section(AppState& state, Services& services, const Entry& e) {
   if (r.psnr) ImGui::Text("PSNR %.1f dB, max difference %d", *r.psnr, r.max_abs_diff);
   else ImGui::Text("pixel hashes equal");
   const float side = std::min(110.0f, (ImGui::GetContentRegionAvail().x - 2 * ImGui::GetStyle().ItemSpacing.x) / 3);
-  picture(services, e.primary_path().value_or(""), side, "original");
+  picture(services, (e.pixel_hash ? *e.pixel_hash : e.content_hash).hex(), e.primary_path().value_or(""), side, "original");
   ImGui::SameLine();
-  picture(services, r.path, side, ("#" + std::to_string(r.reproduction)).c_str());
+  picture_of_file(services, r.path, side, ("#" + std::to_string(r.reproduction)).c_str());
   if (!r.heatmap.empty()) {
     ImGui::SameLine();
-    picture(services, r.heatmap, side, "difference x8");
+    picture_of_file(services, r.heatmap, side, "difference x8");
   }
 }
 
@@ -122,15 +127,8 @@ void panel_detail(AppState& state, Services& services) {
   const Record& r = e.record;
 
   // The image itself, as large as the panel allows.
-  if (services.thumbnails) {
-    const Thumbnail& t = services.thumbnails->get((e.pixel_hash ? *e.pixel_hash : e.content_hash).hex(),
-                                                   e.primary_path().value_or(""));
-    if (t.texture && t.rgba.width > 0) {
-      const float side = std::min(ImGui::GetContentRegionAvail().x, 320.0f);
-      const float f = side / std::max(t.rgba.width, t.rgba.height);
-      ImGui::Image(reinterpret_cast<ImTextureID>(t.texture), ImVec2(t.rgba.width * f, t.rgba.height * f));
-    }
-  }
+  picture(services, (e.pixel_hash ? *e.pixel_hash : e.content_hash).hex(), e.primary_path().value_or(""),
+          std::min(ImGui::GetContentRegionAvail().x, 320.0f), nullptr);
   ImGui::Text("Asset %lld  ·  %s %dx%d  ·  tool %s", static_cast<long long>(e.id), e.image.format.c_str(),
               e.image.width, e.image.height, r.tool.c_str());
   reproduce_section(state, services, e);

@@ -163,14 +163,14 @@ void Session::generate(AppState& state) {
                                    "--count", std::to_string(g.count), "--json", "--progress", "--library", library_dir_};
   if (!g.negative.empty()) argv.insert(argv.begin() + 3, {"--negative", g.negative});
   AppState* s = &state;
-  jobs_.post([s, argv, child = child_, progress = progress_, this]() -> Worker::Apply {
+  jobs_.post([this, s, argv, child = child_, progress = progress_]() -> Worker::Apply {
     std::string out, errors;
     const int rc = run_child(argv, *child, out, [&](const std::string& line) {
       int step = 0, steps = 0;
       if (std::sscanf(line.c_str(), "progress %d %d", &step, &steps) == 2 && steps > 0)
         progress->store(step * 1000 / steps);
-      else if (line.find(" in ") == std::string::npos || line.find("image") == std::string::npos)
-        errors += (errors.empty() ? "" : "\n") + line;  // not the closing "N images in S s" line
+      else
+        errors += (errors.empty() ? "" : "\n") + line;  // shown only when the run fails
     });
     std::vector<int64_t> made;
     nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
