@@ -1,4 +1,4 @@
-// `provena import PATH... [--json] [--threads N] [--pixel-hash]`
+// `provena import PATH... | --rescan [--json] [--threads N] [--pixel-hash]`, `provena folders`
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +9,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/library_open.h"
 #include "app/library/import.h"
+#include "app/library/scan.h"
+#include "db/import_folders.h"
 
 namespace provena::cli {
 
@@ -27,15 +29,17 @@ void draw_progress(const ImportProgress& p) {
 }  // namespace
 
 int cmd_import(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json", "--pixel-hash"}, {"--threads"});
-  if (args.positional().empty()) throw UsageError{"import needs at least one PATH"};
+  Args args(argv, {"--json", "--pixel-hash", "--rescan"}, {"--threads"});
+  const bool rescan = args.flag("--rescan");
+  if (args.positional().empty() && !rescan) throw UsageError{"import needs at least one PATH (or --rescan)"};
+  if (!args.positional().empty() && rescan) throw UsageError{"import takes PATHs or --rescan, not both"};
   ImportOptions options;
   options.threads = static_cast<int>(args.int_option("--threads", 0, 0, 256));
   const bool json = args.flag("--json");
   if (!json && ::isatty(STDERR_FILENO)) options.on_progress = draw_progress;
   auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
   if (!catalog) return kExitFailures;
-  auto report = import_paths(*catalog, args.positional(), options);
+  auto report = rescan ? rescan_import_folders(*catalog, options) : import_paths(*catalog, args.positional(), options);
   if (!report) {
     std::fprintf(stderr, "provena: import stopped: %s\n", report.error().message.c_str());
     return kExitFailures;
@@ -92,6 +96,52 @@ int cmd_import(const std::vector<std::string>& argv) {
     if (pixels) std::printf("pixel hashes computed: %lld\n", static_cast<long long>(pixels->hashed));
   }
   return r.failures.empty() ? kExitOk : kExitFailures;
+}
+
+int cmd_folders(const std::vector<std::string>& argv) {
+  Args args(argv, {"--json"}, {});
+  const auto& pos = args.positional();
+  if (!pos.empty() && pos[0] != "list" && pos[0] != "forget") throw UsageError{"unknown folders command '" + pos[0] + "'"};
+  if (!pos.empty() && pos[0] == "forget") {
+    if (pos.size() != 2) throw UsageError{"folders forget needs exactly one PATH"};
+    auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
+    if (!catalog) return kExitFailures;
+    if (auto st = forget_import_folder(*catalog, normalize_path(pos[1])); !st) {
+      std::fprintf(stderr, "provena: %s\n", st.error().message.c_str());
+      return kExitFailures;
+    }
+    std::fprintf(stderr, "no longer rescanning %s (its images stay in the library)\n", pos[1].c_str());
+    return kExitOk;
+  }
+  if (pos.size() > 1) throw UsageError{"folders list takes no arguments"};
+  auto catalog = open_catalog(args, Catalog::Mode::kReadOnly);
+  if (!catalog) return kExitFailures;
+  auto folders = list_import_folders(*catalog);
+  if (!folders) {
+    std::fprintf(stderr, "provena: %s\n", folders.error().message.c_str());
+    return kExitFailures;
+  }
+  if (args.flag("--json")) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const auto& f : *folders) {
+      nlohmann::ordered_json j = {{"path", f.path}, {"added_at", f.added_at}};
+      j["scanned_at"] = f.scanned_at ? nlohmann::ordered_json(*f.scanned_at) : nlohmann::ordered_json();
+      j["files"] = f.files;
+      j["failures"] = f.failures;
+      a.push_back(std::move(j));
+    }
+    std::printf("%s\n", a.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+    return kExitOk;
+  }
+  for (const auto& f : *folders) {
+    if (f.scanned_at)
+      std::printf("%s  %lld files, %lld failed\n", f.path.c_str(), static_cast<long long>(f.files),
+                  static_cast<long long>(f.failures));
+    else
+      std::printf("%s  (not scanned completely yet)\n", f.path.c_str());
+  }
+  if (folders->empty()) std::fprintf(stderr, "no folders imported yet: provena import FOLDER\n");
+  return kExitOk;
 }
 
 int cmd_pixel_hash(const std::vector<std::string>& argv) {

@@ -18,6 +18,9 @@ constexpr const char* kUsage =
     "  inspect FILE... [--json] [--raw]   show the generation record a file carries (no library needed)\n"
     "  import PATH... [--json] [--threads N] [--pixel-hash]\n"
     "                                     add files and folders (recursive, incremental) to the library\n"
+    "  import --rescan [...]              import every folder imported before again (changes only)\n"
+    "  folders [list] [--json], folders forget PATH\n"
+    "                                     the folders a rescan walks\n"
     "  search QUERY [--limit N] [--after CURSOR] [--json]\n"
     "                                     find images: words, \"phrases\", prefix*, -excluded, OR, ( ),\n"
     "                                     seed:N steps:>=20 cfg:5..8 model: sampler: tool: size:WxH\n"
@@ -79,7 +82,7 @@ int main(int argc, char** argv) {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
       {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
       {"template", cmd_template}, {"generate", cmd_generate}, {"reproduce", cmd_reproduce},
-      {"gui", cmd_gui}, {"eval", cmd_eval},
+      {"gui", cmd_gui}, {"eval", cmd_eval}, {"folders", cmd_folders},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

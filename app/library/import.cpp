@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <future>
 #include <thread>
 #include <unordered_set>
@@ -14,6 +15,7 @@
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "core/pixels.h"
+#include "db/import_folders.h"
 #include "importers/importer.h"
 
 namespace provena {
@@ -191,7 +193,13 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   if (chunks > 0) next = launch(0);
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   for (size_t k = 0; k < chunks; ++k) {
+    if (cancelled()) {
+      report.cancelled = true;
+      if (next.valid()) next.wait();  // its files are read again by the next import
+      break;
+    }
     auto t0 = Clock::now();
     ParsedChunk chunk = next.get();
     report.wait_seconds += since(t0);
@@ -216,8 +224,29 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     if (!st) return st.error();
   }
   report.missing = static_cast<int64_t>(gone.size()) - report.stored.moved;
+  if (options.remember_folders) {
+    // What each folder's scan found, for the folder list; a cancelled scan only lists it.
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    for (const auto& root : roots) {
+      std::optional<FolderScan> scan;
+      if (!report.cancelled) {
+        scan = FolderScan{now, 0, 0};
+        for (const auto& f : found) scan->files += is_under(f.path, root);
+        for (const auto& f : report.failures) scan->failures += is_under(f.path, root);
+      }
+      if (auto st = remember_import_folder(catalog, root, scan); !st) return st.error();
+    }
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
+}
+
+Result<ImportReport> rescan_import_folders(Catalog& catalog, const ImportOptions& options) {
+  auto folders = list_import_folders(catalog);
+  if (!folders) return folders.error();
+  std::vector<std::string> paths;
+  for (const auto& f : *folders) paths.push_back(f.path);
+  return import_paths(catalog, paths, options);
 }
 
 Result<PixelHashReport> compute_pixel_hashes(Catalog& catalog, int64_t max_assets, int threads) {

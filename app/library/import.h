@@ -3,6 +3,7 @@
 // files by content hash, and report failures per file without stopping.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,6 +23,11 @@ struct ImportOptions {
   int threads = 0;           // readers; 0 = one per core
   size_t batch_size = 4096;  // records per transaction
   std::function<void(const ImportProgress&)> on_progress;
+  // Set from another thread to stop early: the batch being stored is finished, the rest is
+  // left for the next import (which skips what was stored). report.cancelled tells.
+  const std::atomic<bool>* cancel = nullptr;
+  // List the folders among `paths` in the catalog (db/import_folders.h) for rescans.
+  bool remember_folders = true;
 };
 
 struct ImportFailure {
@@ -37,6 +43,7 @@ struct ImportReport {
   int64_t missing = 0;    // catalogued files under the scanned folders that are gone
   std::vector<ImportFailure> failures;
   double seconds = 0;
+  bool cancelled = false;
   // Where the time went on the storing thread: waiting for readers, storing batches,
   // and the final checkpoint of a bulk import. (The readers run meanwhile.)
   double wait_seconds = 0, store_seconds = 0, checkpoint_seconds = 0;
@@ -46,6 +53,9 @@ struct ImportReport {
 // their extension). Returns an error only when the catalog itself fails.
 Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::string>& paths,
                                   const ImportOptions& options = {});
+
+// Imports every folder listed in the catalog again (unchanged files are skipped).
+Result<ImportReport> rescan_import_folders(Catalog& catalog, const ImportOptions& options = {});
 
 struct PixelHashReport {
   int64_t hashed = 0;

@@ -8,6 +8,7 @@
 #include "app/library/library.h"
 #include "core/file_io.h"
 #include "core/own_format.h"
+#include "db/import_folders.h"
 #include "tests/test_util.h"
 
 namespace provena {
@@ -106,6 +107,56 @@ TEST_F(ImportTest, ReimportSkipsUnchangedRereadsChangedAndRelinksMoved) {
   ASSERT_TRUE(gone && *gone);
   EXPECT_EQ((*gone)->record.prompt, "charlie");  // the record survives its files
   EXPECT_TRUE((*gone)->files.at(0).missing);
+}
+
+TEST_F(ImportTest, ImportedFoldersAreListedWithWhatTheirScanFoundAndRescanned) {
+  write_a1111((images / "a.png").string(), "alpha", 1);
+  ASSERT_TRUE(write_file_atomic((images / "sub" / "broken.png").string(), "hello"));
+  const std::string loose = (fs::path(tmp.path()) / "loose.png").string();
+  write_a1111(loose, "loose", 5);
+  import({images.string(), loose});
+  auto folders = list_import_folders(*catalog);
+  ASSERT_TRUE(folders) << folders.error().message;
+  ASSERT_EQ(folders->size(), 1u);  // the folder, not the single file
+  EXPECT_EQ((*folders)[0].path, images.string());
+  ASSERT_TRUE((*folders)[0].scanned_at);
+  EXPECT_EQ((*folders)[0].files, 2);
+  EXPECT_EQ((*folders)[0].failures, 1);
+
+  // A rescan walks the listed folder again: new files come in, unchanged ones are skipped.
+  write_a1111((images / "sub" / "b.png").string(), "bravo", 2);
+  auto again = rescan_import_folders(*catalog);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->stored.new_assets, 1);
+  EXPECT_EQ(again->unchanged, 1);
+  EXPECT_EQ((*list_import_folders(*catalog))[0].files, 3);
+
+  ASSERT_TRUE(forget_import_folder(*catalog, images.string()));
+  EXPECT_TRUE(list_import_folders(*catalog)->empty());
+  EXPECT_FALSE(forget_import_folder(*catalog, images.string()));
+  EXPECT_EQ(*catalog->count_assets(), 3);  // forgetting a folder keeps its images
+}
+
+TEST_F(ImportTest, CancelledImportStoresWhatItHadAndTheNextImportFinishes) {
+  for (int i = 0; i < 10; ++i) write_a1111((images / ("f" + std::to_string(i) + ".png")).string(), "cat", i);
+  std::atomic<bool> cancel{false};
+  ImportOptions opt;
+  opt.batch_size = 3;
+  opt.cancel = &cancel;
+  opt.on_progress = [&](const ImportProgress& p) {
+    if (p.done >= 3) cancel = true;  // stop after the first batch
+  };
+  auto r = import_paths(*catalog, {images.string()}, opt);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_EQ(r->stored.new_assets, 3);
+  EXPECT_FALSE((*list_import_folders(*catalog))[0].scanned_at);  // listed, but not scanned completely
+
+  ImportReport rest = import();
+  EXPECT_FALSE(rest.cancelled);
+  EXPECT_EQ(rest.unchanged, 3);
+  EXPECT_EQ(rest.stored.new_assets, 7);
+  EXPECT_EQ(*catalog->count_assets(), 10);
 }
 
 TEST_F(ImportTest, ExplicitFilesAndMissingPaths) {

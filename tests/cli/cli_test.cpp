@@ -130,6 +130,30 @@ TEST_F(Cli, ImportSearchShowExport) {
   EXPECT_EQ(json::parse(out.substr(0, out.find('\n')))["id"], 1);
 }
 
+TEST_F(Cli, FoldersAreRememberedRescannedAndForgotten) {
+  std::string out;
+  ASSERT_EQ(provena("import " + shell_quote(images)), 0);
+  ASSERT_EQ(provena("folders --json", &out), 0);
+  auto folders = json::parse(out);
+  ASSERT_EQ(folders.size(), 1u);
+  EXPECT_EQ(folders[0]["path"], fs::canonical(images).string());
+  EXPECT_EQ(folders[0]["files"], 3);
+
+  auto more = encode_png(make_image(8, 8, 4), {{"parameters", "a blue whale\nSteps: 20, Seed: 7"}});
+  ASSERT_TRUE(write_file_atomic(images + "/whale.png", *more));
+  ASSERT_EQ(provena("import --rescan --json", &out), 0);
+  auto rep = json::parse(out);
+  EXPECT_EQ(rep["new"], 1);
+  EXPECT_EQ(rep["unchanged"], 3);
+  EXPECT_EQ(provena("import --rescan " + shell_quote(images)), 2);  // paths or --rescan
+
+  EXPECT_EQ(provena("folders forget " + shell_quote(images)), 0);
+  ASSERT_EQ(provena("folders --json", &out), 0);
+  EXPECT_TRUE(json::parse(out).empty());
+  EXPECT_EQ(provena("folders forget " + shell_quote(images)), 1);
+  EXPECT_NE(last_stderr().find("no import folder"), std::string::npos);
+}
+
 TEST_F(Cli, PixelHashPass) {
   std::string out;
   ASSERT_EQ(provena("import " + shell_quote(images)), 0);
