@@ -281,8 +281,10 @@ Result<std::vector<UsageRow>> usage(const Catalog& catalog, UsageBy by, const st
   if (!scope) return scope.error();
   return guarded("counting usage", [&]() -> Result<std::vector<UsageRow>> {
     SQLite::Database& db = CatalogInternals::db(catalog);
+    // The size lives on the asset; looked up by primary key, so every scope's FROM serves.
     const char* col = by == UsageBy::kModel ? "g.model" : by == UsageBy::kTool ? "g.tool"
-                      : by == UsageBy::kSampler ? "g.sampler" : "g.scheduler";
+                      : by == UsageBy::kSampler ? "g.sampler" : by == UsageBy::kScheduler ? "g.scheduler"
+                      : "(SELECT s.width || 'x' || s.height FROM assets s WHERE s.id = g.asset_id)";
     std::string from = *scope ? (*scope)->from_where : std::string("FROM generations g");
     // Counted here rather than with GROUP BY, which sorts every row (0.5 s at a million).
     SQLite::Statement st(db, std::string("SELECT ") + col + " " + from);

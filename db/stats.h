@@ -53,10 +53,11 @@ struct TrendPoint {
 Result<std::vector<TrendPoint>> keyword_trend(const Catalog& catalog, const std::string& keyword, TrendBucket by,
                                               const std::string& query = {});
 
-enum class UsageBy { kModel, kTool, kSampler, kScheduler, kLora };
+enum class UsageBy { kModel, kTool, kSampler, kScheduler, kLora, kSize };  // kSize: "WxH" of the image
 struct UsageRow {
   std::string value;  // "" for records without the field
   int64_t records = 0;
+  bool operator==(const UsageRow& o) const { return value == o.value && records == o.records; }
 };
 Result<std::vector<UsageRow>> usage(const Catalog& catalog, UsageBy by, const std::string& query = {}, int limit = 50);
 

@@ -131,8 +131,9 @@ int usage_report(const Args& args, const Catalog& catalog) {
   else if (by == "tool") u = UsageBy::kTool;
   else if (by == "sampler") u = UsageBy::kSampler;
   else if (by == "scheduler") u = UsageBy::kScheduler;
+  else if (by == "size") u = UsageBy::kSize;
   else if (by == "lora") u = UsageBy::kLora;
-  else throw UsageError{"stats usage needs --by model|tool|sampler|scheduler|lora"};
+  else throw UsageError{"stats usage needs --by model|tool|sampler|scheduler|lora|size"};
   auto rows = usage(catalog, u, args.option("--query").value_or(""),
                     static_cast<int>(args.int_option("--limit", 50, 1, 1000000)));
   if (!rows) return report_error(rows.error());

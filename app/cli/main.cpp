@@ -39,7 +39,7 @@ constexpr const char* kUsage =
     "  stats keywords [--query Q] [--negative] [--kind K] [--limit N] [--json]\n"
     "  stats keyword|cooccur KEYWORD [--query Q] [--json]\n"
     "  stats trend KEYWORD [--by day|week|month] [--query Q] [--json]\n"
-    "  stats usage --by model|tool|sampler|scheduler|lora [--query Q] [--json]\n"
+    "  stats usage --by model|tool|sampler|scheduler|lora|size [--query Q] [--json]\n"
     "                                     prompt-keyword statistics\n"
     "  template add NAME --prompt TEXT [--negative TEXT] [--slot S=a|b] [--param K=V]\n"
     "  template edit|show|rm NAME, template list [--json]\n"

@@ -29,6 +29,7 @@ class StatsTest : public ::testing::Test {
     g[3].model = "B"; g[3].steps = 40; g[3].cfg = 6; g[3].created_at = "2026-02-28T10:00:00Z";
     g[3].extra = {{"TI hashes", "\"EasyNegative: 66a7279a88dd\""}};
     g[4].prompt = "landscape";
+    g[4].width = 1024; g[4].height = 768;
     g[4].model = "A"; g[4].steps = 10; g[4].cfg = 7; g[4].created_at = "2026-03-01T10:00:00Z"; g[4].tool = "comfyui";
     c = testing::make_library(dir, g);
     ASSERT_TRUE(c);
@@ -135,6 +136,12 @@ TEST_F(StatsTest, UsageAndKeywordProfile) {
   EXPECT_EQ((*s)[0].value, "Euler a");
   auto l = usage(*c, UsageBy::kLora);
   ASSERT_TRUE(l && l->size() == 1u);
+  auto sizes = usage(*c, UsageBy::kSize);
+  ASSERT_TRUE(sizes) << sizes.error().message;
+  EXPECT_EQ(*sizes, (std::vector<UsageRow>{{"512x512", 4}, {"1024x768", 1}}));
+  auto wide = usage(*c, UsageBy::kSize, "landscape");  // through the full-text scope
+  ASSERT_TRUE(wide) << wide.error().message;
+  EXPECT_EQ(*wide, (std::vector<UsageRow>{{"1024x768", 1}}));
   auto p = keyword_profile(*c, "cat");
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->positive, 3);
