@@ -420,6 +420,62 @@ Result<TemplateSyntax> check_template(std::string_view text) {
   return s;
 }
 
+std::vector<TemplateSpan> template_spans(std::string_view t) {
+  std::vector<TemplateSpan> out;
+  auto add = [&](size_t begin, size_t end, TemplateSpanKind kind) {
+    if (begin == end) return;
+    if (!out.empty() && out.back().kind == kind && kind == TemplateSpanKind::kText) out.back().end = end;
+    else out.push_back({begin, end, kind});
+  };
+  size_t i = 0;
+  while (i < t.size()) {
+    const char c = t[i];
+    if (c == '\\' && i + 1 < t.size()) {
+      add(i, i + 2, TemplateSpanKind::kText);
+      i += 2;
+    } else if (c == '{') {
+      // The matching '}' (escapes skipped, nesting counted).
+      size_t j = i + 1;
+      int depth = 1;
+      bool has_bar = false;
+      for (; j < t.size() && depth > 0; ++j) {
+        if (t[j] == '\\') ++j;
+        else if (t[j] == '{') ++depth;
+        else if (t[j] == '}') --depth;
+        else if (t[j] == '|' && depth == 1) has_bar = true;
+      }
+      if (depth > 0) {
+        add(i, t.size(), TemplateSpanKind::kError);
+        break;
+      }
+      const bool slot = !has_bar && is_name(t.substr(i + 1, j - i - 2), false);
+      add(i, j, slot ? TemplateSpanKind::kSlot : has_bar ? TemplateSpanKind::kChoice : TemplateSpanKind::kError);
+      i = j;
+    } else if (c == '}') {
+      add(i, i + 1, TemplateSpanKind::kError);
+      ++i;
+    } else if (c == '_' && i + 1 < t.size() && t[i + 1] == '_') {
+      size_t end = 0;  // as the parser reads `__name__`
+      for (size_t j = i + 2; j < t.size() && is_name_char(t[j], true); ++j) {
+        if (t[j] != '_' || j + 1 >= t.size() || t[j + 1] != '_') continue;
+        if (j > i + 2) end = j + 2;
+        break;
+      }
+      if (end) {
+        add(i, end, TemplateSpanKind::kWildcard);
+        i = end;
+      } else {
+        add(i, i + 1, TemplateSpanKind::kText);
+        ++i;
+      }
+    } else {
+      add(i, i + 1, TemplateSpanKind::kText);
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string escape_template_literal(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {

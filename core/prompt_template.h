@@ -94,6 +94,18 @@ struct TemplateSyntax {
 };
 Result<TemplateSyntax> check_template(std::string_view text);
 
+// The parts of a template's text, for colouring it in an editor: top-level slots, inline
+// choices (the whole {...} group, nested parts included), wildcards, and errors (an
+// unmatched '}', or an unbalanced '{' up to the end). Everything else is kText. Spans
+// cover the text in order, without gaps.
+enum class TemplateSpanKind { kText, kSlot, kChoice, kWildcard, kError };
+struct TemplateSpan {
+  size_t begin = 0, end = 0;  // byte offsets
+  TemplateSpanKind kind = TemplateSpanKind::kText;
+  bool operator==(const TemplateSpan& o) const { return begin == o.begin && end == o.end && kind == o.kind; }
+};
+std::vector<TemplateSpan> template_spans(std::string_view text);
+
 // `text` escaped so that a template reproduces it literally.
 std::string escape_template_literal(std::string_view text);
 

@@ -328,3 +328,43 @@ TEST(TemplateJson, RejectsMalformedInput) {
 
 }  // namespace
 }  // namespace provena
+
+namespace provena {
+namespace {
+
+std::vector<std::pair<std::string, TemplateSpanKind>> spans_of(const std::string& text) {
+  std::vector<std::pair<std::string, TemplateSpanKind>> out;
+  size_t at = 0;
+  for (const auto& s : template_spans(text)) {
+    EXPECT_EQ(s.begin, at) << "gap or overlap in " << text;
+    at = s.end;
+    out.emplace_back(text.substr(s.begin, s.end - s.begin), s.kind);
+  }
+  EXPECT_EQ(at, text.size()) << text;
+  return out;
+}
+
+TEST(TemplateSpans, ColourSlotsChoicesWildcardsAndErrorsAsTheParserReadsThem) {
+  using K = TemplateSpanKind;
+  using V = std::vector<std::pair<std::string, TemplateSpanKind>>;
+  EXPECT_EQ(spans_of("a {subject} in {red|blue {x|y}} light, __styles/photo__"),
+            (V{{"a ", K::kText}, {"{subject}", K::kSlot}, {" in ", K::kText}, {"{red|blue {x|y}}", K::kChoice},
+               {" light, ", K::kText}, {"__styles/photo__", K::kWildcard}}));
+  // Escapes and lone underscores are text; broken braces are errors, the rest still coloured.
+  EXPECT_EQ(spans_of("\\{not\\} a__b cat_ears"), (V{{"\\{not\\} a__b cat_ears", K::kText}}));
+  EXPECT_EQ(spans_of("x } {y"), (V{{"x ", K::kText}, {"}", K::kError}, {" ", K::kText}, {"{y", K::kError}}));
+  EXPECT_EQ(spans_of("{bad name}{}"), (V{{"{bad name}", K::kError}, {"{}", K::kError}}));
+  EXPECT_TRUE(template_spans("").empty());
+  // Every span the colouring calls a slot or a choice, the parser accepts.
+  for (const std::string text : {"{a}", "{a|}", "{a|{b}|__w__}", "{x_y-2}"}) {
+    EXPECT_TRUE(check_template(text)) << text;
+    EXPECT_NE(template_spans(text)[0].kind, K::kError) << text;
+  }
+  for (const std::string text : {"{a", "}", "{a b}", "{}"}) {
+    EXPECT_FALSE(check_template(text)) << text;
+    EXPECT_EQ(template_spans(text)[0].kind, K::kError) << text;
+  }
+}
+
+}  // namespace
+}  // namespace provena
