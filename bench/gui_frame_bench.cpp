@@ -50,7 +50,7 @@ std::vector<double> run_frames(AppState& state, Services& services, int frames, 
       state.search.edited_at = 0;  // as if typed long enough ago: the debounce has passed
     }
     const auto t = Clock::now();
-    headless_frame(state, services, {300, 400, wheel});  // the mouse over the gallery
+    headless_frame(state, services, {450, 400, wheel});  // the mouse over the gallery
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
     std::this_thread::sleep_for(std::chrono::milliseconds(4));  // the rest of a 60 Hz frame: workers run meanwhile
   }

@@ -47,7 +47,7 @@ constexpr const char* kUsage =
     "  template suggest [--query Q] [--save N --name NAME] [--json]\n"
     "  template export|import FILE, template wildcard NAME [VALUE... | --from FILE | --rm]\n"
     "                                     the prompt-template library\n"
-    "  gui [--query Q] [--tab library|generate|statistics] [--select ID] [--screenshot FILE]\n"
+    "  gui [--query Q] [--tab library|generate|templates|import|statistics] [--select ID] [--screenshot FILE]\n"
     "                                     the desktop app on this library (docs/gui.md)\n"
     "  pixel-hash [--limit N]             compute pixel hashes the import left for later\n"
     "  demo [--dir DIR]                   write sample images, import and search them\n"

@@ -4,6 +4,7 @@
 #include <imgui_internal.h>  // the log buffer, for draw_app's text
 
 #include "app/gui/panels.h"
+#include "app/gui/widgets.h"
 
 namespace provena::gui {
 
@@ -44,16 +45,20 @@ void draw_app(AppState& state, Services& services, std::string* text) {
   if (text) ImGui::LogToBuffer();  // ends with this window (ImGui::End stops the log)
   panel_search(state, services);
   if (ImGui::BeginTabBar("tabs")) {
-    auto flags_for = [&](Tab t) {
-      return state.tab_request == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
-    };
-    const ImGuiTabItemFlags library_flags = flags_for(Tab::kLibrary), stats_flags = flags_for(Tab::kStatistics),
-                            generate_flags = flags_for(Tab::kGenerate);
+    const std::optional<Tab> request = state.tab_request;
     state.tab_request.reset();
-    if (ImGui::BeginTabItem("Library", nullptr, library_flags)) {
+    auto flags_for = [&](Tab t) { return request == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None; };
+    const float status_height = ImGui::GetFrameHeightWithSpacing();
+    if (ImGui::BeginTabItem("Library", nullptr, flags_for(Tab::kLibrary))) {
       state.tab = Tab::kLibrary;
-      const float detail_width = ImGui::GetContentRegionAvail().x * 0.34f;
-      const float status_height = ImGui::GetFrameHeightWithSpacing();
+      const float filters_width = state.filters.shown ? 190.0f : 0.0f;
+      const float detail_width = (ImGui::GetContentRegionAvail().x - filters_width) * 0.36f;
+      if (state.filters.shown) {
+        ImGui::BeginChild("filters", ImVec2(filters_width, -status_height), true);
+        panel_filters(state, services);
+        ImGui::EndChild();
+        ImGui::SameLine();
+      }
       ImGui::BeginChild("gallery", ImVec2(-detail_width, -status_height), true);
       panel_gallery(state, services);
       ImGui::EndChild();
@@ -63,17 +68,20 @@ void draw_app(AppState& state, Services& services, std::string* text) {
       ImGui::EndChild();
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Generate", nullptr, generate_flags)) {
-      state.tab = Tab::kGenerate;
-      ImGui::BeginChild("generate", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()), true);
-      panel_generate(state, services);
-      ImGui::EndChild();
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Statistics", nullptr, stats_flags)) {
-      state.tab = Tab::kStatistics;
-      ImGui::BeginChild("stats", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()), true);
-      panel_stats(state, services);
+    // The other tabs: one panel each, filling the space above the status bar.
+    struct Page {
+      const char* label;
+      Tab tab;
+      void (*draw)(AppState&, Services&);
+    };
+    for (const Page& page : {Page{"Generate", Tab::kGenerate, panel_generate},
+                             Page{"Templates", Tab::kTemplates, panel_templates},
+                             Page{"Import", Tab::kImport, panel_import},
+                             Page{"Statistics", Tab::kStatistics, panel_stats}}) {
+      if (!ImGui::BeginTabItem(page.label, nullptr, flags_for(page.tab))) continue;
+      state.tab = page.tab;
+      ImGui::BeginChild(page.label, ImVec2(0, -status_height), page.tab != Tab::kTemplates);
+      page.draw(state, services);
       ImGui::EndChild();
       ImGui::EndTabItem();
     }
@@ -86,14 +94,14 @@ void draw_app(AppState& state, Services& services, std::string* text) {
     ImGui::SameLine();
     ImGui::TextDisabled("of %lld in %s", static_cast<long long>(state.total_assets), state.library_dir.c_str());
   }
-  if (g.loading || state.stats.loading || state.generate.running || state.reproduce.running ||
+  if (g.loading || state.stats.loading || state.generate.running || state.reproduce.running || state.import.running ||
       (services.thumbnails && services.thumbnails->pending() > 0)) {
     ImGui::SameLine();
     ImGui::TextDisabled("  working...");
   }
   if (!state.status.empty()) {
     ImGui::SameLine();
-    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "  %s", state.status.c_str());
+    ImGui::TextColored(kErrorColour, "  %s", state.status.c_str());
   }
   if (text) *text += GImGui->LogBuffer.c_str();
   ImGui::End();

@@ -4,21 +4,26 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "app/library/import.h"
+#include "core/prompt_template.h"
 #include "db/catalog.h"
+#include "db/import_folders.h"
 #include "db/stats.h"
 
 namespace provena::gui {
 
-enum class Tab { kLibrary, kGenerate, kStatistics };
+enum class Tab { kLibrary, kGenerate, kTemplates, kImport, kStatistics };
 
 struct SearchState {
   std::string text;           // what the search bar holds
   std::string shown;          // the query the gallery shows results for
+  std::string drawn;          // `text` as the search bar last drew it (to notice changes from elsewhere)
   std::string error;          // the parser's message for `text`, if it failed
   int error_column = 0;       // 1-based column of the error in `text`, 0 if none
   double edited_at = -1;      // ImGui time of the last edit not yet searched (-1: none)
@@ -54,6 +59,15 @@ struct DetailState {
   bool loading = false;
 };
 
+// The filter sidebar: the values the library holds, offered as choices; a choice writes a
+// term into the search text (query_terms.h), which stays the one source of truth.
+struct FilterState {
+  bool loading = false, stale = true;
+  std::vector<UsageRow> tools, models, samplers, sizes;  // over the whole library, most used first
+  std::string date_from, date_to;                       // as typed (YYYY, YYYY-MM or YYYY-MM-DD)
+  bool shown = true;
+};
+
 // The generate panel's form and its running job.
 struct GenerateState {
   std::string prompt = "a large red circle at center on a blue background";
@@ -62,6 +76,10 @@ struct GenerateState {
   bool random_seed = false;  // a new seed per click; off = the seed is locked
   int steps = 8, count = 4;
   float cfg = 4.0f;
+  // From a template instead of the prompt: one expansion per image. A slot value left
+  // empty is picked from the template's values.
+  std::string template_name;
+  std::map<std::string, std::string> slot_values;
   bool running = false;
   std::vector<int64_t> made;  // asset ids of the last run
   std::string error;
@@ -93,6 +111,42 @@ struct StatsState {
   CooccurrenceReport cooccurrence;
 };
 
+// The Templates tab: the library's templates, the one being edited, a preview of its
+// expansions, and suggestions mined from the prompts of the current search.
+struct TemplatesState {
+  bool loading = false, stale = true;
+  std::vector<PromptTemplate> list;
+  WildcardLists wildcards;
+  std::string selected;      // name of the template in the editor; "" for a new one
+  std::string name, prompt, negative, slots_text, params_text;  // the editor's fields
+  bool dirty = false;        // edited since loaded or saved
+  bool saving = false;
+  std::string error;         // what the last save said, or the editor's syntax problem
+  std::string message;       // "saved as version 3"
+  // The preview: random expansions of the editor's text, recomputed when it changes.
+  std::string preview_for;
+  std::vector<Expansion> preview;
+  std::string preview_error;
+  int64_t combinations = -1;  // -1: more than the preview counts
+  uint64_t preview_seed = 1;
+  // Suggestions from history (prompt_history + suggest_templates over the current search).
+  bool suggestions_loading = false;
+  std::string suggestions_for;  // the search they were mined from
+  std::vector<TemplateSuggestion> suggestions;
+};
+
+// The Import tab: the folders this library imports from, the running import, its report.
+struct ImportState {
+  std::string folder;                 // the path being typed
+  bool folders_loading = false, folders_stale = true;
+  std::vector<ImportFolder> folders;
+  bool running = false;
+  std::string running_what;           // "importing /x", "rescanning 3 folders"
+  std::optional<ImportReport> report; // the last finished import
+  std::string error;                  // why the last import could not run
+  int failure_filter = 0;             // 0 all, then one per category in the report
+};
+
 struct AppState {
   Tab tab = Tab::kLibrary;               // the tab shown in the last frame
   std::optional<Tab> tab_request;        // switch to this tab in the next frame
@@ -101,6 +155,9 @@ struct AppState {
   DetailState detail;
   ReproduceState reproduce;
   GenerateState generate;
+  TemplatesState templates;
+  ImportState import;
+  FilterState filters;
   StatsState stats;
   std::string library_dir;
   int64_t total_assets = -1;  // -1: not known yet

@@ -1,6 +1,6 @@
 // provena-gui: the desktop app, a GLFW window with ImGui's OpenGL 3 renderer over the
 // panels in this folder. `provena gui` runs it.
-//   provena-gui [--library DIR] [--query Q] [--tab library|generate|statistics] [--select ID]
+//   provena-gui [--library DIR] [--query Q] [--tab library|generate|templates|import|statistics] [--select ID]
 //               [--size WxH] [--screenshot FILE [--frames N]]
 // --screenshot renders until the background work has settled (at least N frames), saves the
 // window as PNG and exits: how the docs' screenshots are made and how tests see a real window.
@@ -76,7 +76,7 @@ struct Options {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: provena-gui [--library DIR] [--query Q] [--tab library|generate|statistics] [--select ID]\n"
+               "usage: provena-gui [--library DIR] [--query Q] [--tab library|generate|templates|import|statistics] [--select ID]\n"
                "                   [--size WxH] [--screenshot FILE [--frames N]]\n");
   return 2;
 }
@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (o.tab != "library" && o.tab != "statistics" && o.tab != "generate") return usage();
+  if (o.tab != "library" && o.tab != "statistics" && o.tab != "generate" && o.tab != "templates" && o.tab != "import")
+    return usage();
   const std::string library = resolve_library_dir(o.library);
   if (!std::filesystem::exists(catalog_path(library))) {
     std::fprintf(stderr, "provena-gui: no library at %s (import or generate something first, or pass --library DIR)\n",
@@ -169,6 +170,8 @@ int main(int argc, char** argv) {
     if (o.select > 0) session.show_detail(state, o.select);
     if (o.tab == "statistics") state.tab_request = Tab::kStatistics;
     if (o.tab == "generate") state.tab_request = Tab::kGenerate;
+    if (o.tab == "templates") state.tab_request = Tab::kTemplates;
+    if (o.tab == "import") state.tab_request = Tab::kImport;
 
     const auto start = std::chrono::steady_clock::now();
     int frame = 0, settled_frames = 0;

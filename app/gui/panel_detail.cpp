@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "app/gui/panels.h"
+#include "app/gui/widgets.h"
 #include "core/hash.h"
 
 namespace provena::gui {
@@ -74,14 +75,14 @@ void reproduce_section(AppState& state, Services& services, const Entry& e) {
   if (!mine) return;
   if (!r.error.empty()) {
     ImGui::SameLine();
-    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "cannot reproduce: %s", r.error.c_str());
+    ImGui::TextColored(kErrorColour, "cannot reproduce: %s", r.error.c_str());
     return;
   }
   if (r.verdict.empty()) return;
-  const ImVec4 colour = r.verdict == "identical" ? ImVec4(0.4f, 0.9f, 0.5f, 1)
+  const ImVec4 colour = r.verdict == "identical" ? kGoodColour
                         : r.verdict == "near"    ? ImVec4(0.7f, 0.9f, 0.4f, 1)
                         : r.verdict == "similar" ? ImVec4(1, 0.8f, 0.3f, 1)
-                                                 : ImVec4(1, 0.45f, 0.4f, 1);
+                                                 : kErrorColour;
   ImGui::SameLine();
   ImGui::TextColored(colour, "%s", r.verdict.c_str());
   ImGui::SameLine();
@@ -97,15 +98,6 @@ void reproduce_section(AppState& state, Services& services, const Entry& e) {
   }
 }
 
-std::string utc(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 }  // namespace
 
 void panel_detail(AppState& state, Services& services) {
@@ -119,7 +111,7 @@ void panel_detail(AppState& state, Services& services) {
     return;
   }
   if (!d.error.empty()) {
-    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", d.error.c_str());
+    error_text(d.error);
     return;
   }
   if (!d.entry) return;
@@ -131,6 +123,20 @@ void panel_detail(AppState& state, Services& services) {
           std::min(ImGui::GetContentRegionAvail().x, 320.0f), nullptr);
   ImGui::Text("Asset %lld  ·  %s %dx%d  ·  tool %s", static_cast<long long>(e.id), e.image.format.c_str(),
               e.image.width, e.image.height, r.tool.c_str());
+  if (auto path = e.primary_path()) {
+    // The desktop's viewer, or the file manager at the folder holding the file.
+    if (ImGui::SmallButton("Open")) {
+      if (auto st = open_externally(*path); !st) state.status = st.error().message;
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Show in folder")) {
+      const size_t slash = path->find_last_of('/');
+      if (auto st = open_externally(slash == std::string::npos ? "." : path->substr(0, slash)); !st)
+        state.status = st.error().message;
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Copy path")) ImGui::SetClipboardText(path->c_str());
+  }
   reproduce_section(state, services, e);
   ImGui::Separator();
   field("Prompt", r.prompt);

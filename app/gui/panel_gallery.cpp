@@ -43,7 +43,10 @@ void panel_gallery(AppState& state, Services& services) {
   auto& g = state.gallery;
   g.visible.clear();
   if (g.items.empty()) {
-    ImGui::TextDisabled(g.loading ? "Searching..." : state.search.error.empty() ? "Nothing matches." : "");
+    if (state.total_assets == 0 && !g.loading)
+      ImGui::TextDisabled("This library is empty: add a folder of images in the Import tab, or make some in Generate.");
+    else
+      ImGui::TextDisabled(g.loading ? "Searching..." : state.search.error.empty() ? "Nothing matches." : "");
     return;
   }
   const ImGuiStyle& style = ImGui::GetStyle();

@@ -2,18 +2,88 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "app/gui/panels.h"
+#include "app/gui/widgets.h"
 
 namespace provena::gui {
+
+namespace {
+
+const PromptTemplate* find(const std::vector<PromptTemplate>& list, const std::string& name) {
+  for (const auto& t : list)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+// Picking a template takes its default steps and guidance, when it has them.
+void take_params(GenerateState& g, const PromptTemplate& t) {
+  for (const auto& [key, value] : t.params) {
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (end == value.c_str() || *end) continue;
+    if (key == "steps") g.steps = std::clamp(static_cast<int>(v), 1, 50);
+    if (key == "cfg" || key == "cfg_scale" || key == "guidance") g.cfg = std::clamp(static_cast<float>(v), 1.0f, 12.0f);
+  }
+}
+
+// The template picker; with a template, its text (coloured) and one field per slot.
+void template_picker(AppState& state, Services& services) {
+  auto& g = state.generate;
+  auto& t = state.templates;
+  if (t.stale) services.session.refresh_templates(state);
+  ImGui::SetNextItemWidth(300);
+  if (ImGui::BeginCombo("Template", g.template_name.empty() ? "none: the prompt below" : g.template_name.c_str())) {
+    if (ImGui::Selectable("none: the prompt below", g.template_name.empty())) g.template_name.clear();
+    for (const auto& tpl : t.list) {
+      if (!ImGui::Selectable(tpl.name.c_str(), tpl.name == g.template_name)) continue;
+      g.template_name = tpl.name;
+      g.slot_values.clear();
+      take_params(g, tpl);
+    }
+    ImGui::EndCombo();
+  }
+  if (g.template_name.empty()) return;
+  const PromptTemplate* tpl = find(t.list, g.template_name);
+  if (!tpl) {
+    if (!t.loading) ImGui::TextDisabled("(loading templates...)");
+    return;
+  }
+  draw_template_text(tpl->prompt);
+  if (!tpl->negative.empty()) {
+    ImGui::TextDisabled("negative:");
+    ImGui::SameLine();
+    draw_template_text(tpl->negative);
+  }
+  std::vector<std::string> slots;
+  for (const std::string* text : {&tpl->prompt, &tpl->negative})
+    if (auto syntax = check_template(*text))
+      for (const auto& name : syntax->slots)
+        if (std::find(slots.begin(), slots.end(), name) == slots.end()) slots.push_back(name);
+  for (const auto& name : slots) {
+    std::string hint;
+    if (auto it = tpl->slots.find(name); it != tpl->slots.end())
+      for (size_t i = 0; i < it->second.size() && hint.size() < 60; ++i) hint += (i ? " | " : "any of: ") + it->second[i];
+    ImGui::SetNextItemWidth(300);
+    ImGui::InputTextWithHint(("{" + name + "}").c_str(), hint.empty() ? "a value (a|b: one of these)" : hint.c_str(),
+                             &g.slot_values[name]);
+  }
+  ImGui::TextDisabled("Each image gets its own expansion; empty slots pick from the template's values.");
+}
+
+}  // namespace
 
 void panel_generate(AppState& state, Services& services) {
   auto& g = state.generate;
   ImGui::TextDisabled("The embedded model draws shapes in colours at places, from English or Chinese prompts.");
-  ImGui::Text("Prompt");
-  ImGui::InputTextMultiline("##prompt", &g.prompt, ImVec2(-1, ImGui::GetTextLineHeight() * 4));
-  ImGui::Text("Negative prompt");
-  ImGui::InputTextMultiline("##negative", &g.negative, ImVec2(-1, ImGui::GetTextLineHeight() * 2.5f));
+  template_picker(state, services);
+  if (g.template_name.empty()) {
+    ImGui::Text("Prompt");
+    ImGui::InputTextMultiline("##prompt", &g.prompt, ImVec2(-1, ImGui::GetTextLineHeight() * 4));
+    ImGui::Text("Negative prompt");
+    ImGui::InputTextMultiline("##negative", &g.negative, ImVec2(-1, ImGui::GetTextLineHeight() * 2.5f));
+  }
   ImGui::PushItemWidth(160);
   ImGui::BeginDisabled(g.random_seed);
   ImGui::InputScalar("Seed", ImGuiDataType_S64, &g.seed);
@@ -33,11 +103,11 @@ void panel_generate(AppState& state, Services& services) {
     ImGui::SameLine();
     if (ImGui::Button("Cancel")) services.session.cancel_jobs();
   } else {
-    ImGui::BeginDisabled(g.prompt.empty() || state.reproduce.running);
+    ImGui::BeginDisabled((g.prompt.empty() && g.template_name.empty()) || state.reproduce.running);
     if (ImGui::Button("Generate", ImVec2(140, 0))) services.session.generate(state);
     ImGui::EndDisabled();
   }
-  if (!g.error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", g.error.c_str());
+  if (!g.error.empty()) ImGui::TextColored(kErrorColour, "%s", g.error.c_str());
   if (!g.made.empty() && !g.running) {
     ImGui::Text("Made %zu image%s (seed %lld...), indexed and shown in the Library tab.", g.made.size(),
                 g.made.size() == 1 ? "" : "s", static_cast<long long>(g.seed));

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/gui/panels.h"
+#include "app/gui/widgets.h"
 
 namespace provena::gui {
 namespace {
@@ -90,7 +91,7 @@ void panel_stats(AppState& state, Services& services) {
     ImGui::SameLine();
     ImGui::TextDisabled("(updating)");
   }
-  if (!st.error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", st.error.c_str());
+  if (!st.error.empty()) ImGui::TextColored(kErrorColour, "%s", st.error.c_str());
   auto keyword = [](const KeywordCount& k) { return k.keyword; };
   auto value = [](const UsageRow& u) { return u.value; };
   if (ImGui::BeginTable("charts", 2, ImGuiTableFlags_SizingStretchSame)) {

@@ -25,6 +25,14 @@ void panel_gallery(AppState& state, Services& services);
 void panel_detail(AppState& state, Services& services);
 void panel_stats(AppState& state, Services& services);
 void panel_generate(AppState& state, Services& services);
+void panel_templates(AppState& state, Services& services);
+void panel_import(AppState& state, Services& services);
+// The Library tab's filter sidebar: tool, model, sampler, size and date choices that write
+// their terms into the search text.
+void panel_filters(AppState& state, Services& services);
+
+// A template's text with its slots, choices, wildcards and errors in colour, wrapped.
+void draw_template_text(const std::string& text);
 
 // An ImGui context for drawing without a window or renderer (tests, benchmarks): the
 // display size set, fonts built, ini file off.

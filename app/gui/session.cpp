@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "app/gui/template_form.h"
 #include "app/library/library.h"
 #include "core/text.h"
+#include "db/template_store.h"
 
 namespace provena::gui {
 namespace {
@@ -73,10 +75,26 @@ struct Session::Reader {
   std::string dir;
   std::unique_ptr<Catalog> catalog;
   std::string open_error;
+  // Tried again while it fails: a new library exists once the first import writes it.
   Catalog* get() {
-    if (!catalog && open_error.empty()) {
+    if (!catalog) {
       auto c = open_library(dir, Catalog::Mode::kReadOnly);
-      if (c) catalog = std::move(*c);
+      if (c) catalog = std::move(*c), open_error.clear();
+      else open_error = c.error().message;
+    }
+    return catalog.get();
+  }
+};
+
+// The writer worker's side: a read-write connection, opened on first use.
+struct Session::Writer {
+  std::string dir;
+  std::unique_ptr<Catalog> catalog;
+  std::string open_error;
+  Catalog* get() {
+    if (!catalog) {
+      auto c = open_library(dir, Catalog::Mode::kReadWrite);
+      if (c) catalog = std::move(*c), open_error.clear();
       else open_error = c.error().message;
     }
     return catalog.get();
@@ -138,18 +156,26 @@ int run_child(const std::vector<std::string>& argv, std::atomic<int>& child, std
 Session::Session(std::string library_dir)
     : library_dir_(std::move(library_dir)),
       reader_state_(std::make_shared<Reader>()),
+      writer_state_(std::make_shared<Writer>()),
+      import_done_(std::make_shared<std::atomic<int64_t>>(0)),
+      import_total_(std::make_shared<std::atomic<int64_t>>(0)),
+      import_cancel_(std::make_shared<std::atomic<bool>>(false)),
       child_(std::make_shared<std::atomic<int>>(0)),
       progress_(std::make_shared<std::atomic<int>>(0)) {
   reader_state_->dir = library_dir_;
+  writer_state_->dir = library_dir_;
   std::error_code ec;
   generator_path_ = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "provena-generate").string();
 }
 
-Session::~Session() { cancel_jobs(); }
+Session::~Session() {
+  cancel_jobs();
+  cancel_import();
+}
 
 void Session::generate(AppState& state) {
   auto& g = state.generate;
-  if (g.running || g.prompt.empty()) return;
+  if (g.running || (g.prompt.empty() && g.template_name.empty())) return;
   if (g.random_seed) {
     std::random_device rd;
     g.seed = static_cast<int64_t>((uint64_t(rd()) << 31 ^ rd()) & 0xFFFFFFFFull);
@@ -158,10 +184,17 @@ void Session::generate(AppState& state) {
   g.error.clear();
   g.made.clear();
   progress_->store(0);
-  std::vector<std::string> argv = {generator_path_, "generate", g.prompt, "--seed", std::to_string(g.seed),
+  std::vector<std::string> argv = {generator_path_, "generate", "--seed", std::to_string(g.seed),
                                    "--steps", std::to_string(g.steps), "--cfg", std::to_string(g.cfg),
                                    "--count", std::to_string(g.count), "--json", "--progress", "--library", library_dir_};
-  if (!g.negative.empty()) argv.insert(argv.begin() + 3, {"--negative", g.negative});
+  if (!g.template_name.empty()) {
+    argv.insert(argv.end(), {"--template", g.template_name});
+    for (const auto& [slot, value] : g.slot_values)
+      if (!value.empty()) argv.insert(argv.end(), {"--set", slot + "=" + value});
+  } else {
+    argv.insert(argv.begin() + 2, g.prompt);
+    if (!g.negative.empty()) argv.insert(argv.begin() + 3, {"--negative", g.negative});
+  }
   AppState* s = &state;
   jobs_.post([this, s, argv, child = child_, progress = progress_]() -> Worker::Apply {
     std::string out, errors;
@@ -184,6 +217,7 @@ void Session::generate(AppState& state) {
       if (!made.empty()) {
         search(*s, s->search.shown);  // the new images land in the gallery at once
         show_detail(*s, made.front());
+        s->filters.stale = true;
       }
     };
   });
@@ -240,7 +274,13 @@ void Session::search(AppState& state, const std::string& query) {
   auto r = reader_state_;
   reader_.post([r, s, query, generation]() -> Worker::Apply {
     Catalog* c = r->get();
-    if (!c) return [s, e = r->open_error] { s->status = e, s->gallery.loading = false; };
+    if (!c) {
+      // A library nobody has written to yet is empty, not broken.
+      std::error_code ec;
+      if (!std::filesystem::exists(catalog_path(r->dir), ec))
+        return [s] { s->gallery.loading = false, s->total_assets = 0; };
+      return [s, e = r->open_error] { s->status = e, s->gallery.loading = false; };
+    }
     Page page = fetch_page(*c, query, "");
     auto total = c->count_assets();
     return [s, generation, page = std::move(page), total = total ? *total : -1]() mutable {
@@ -385,6 +425,240 @@ void Session::refresh_stats(AppState& state) {
       st.samplers = std::move(out.samplers);
     };
   });
+}
+
+void Session::post_write(AppState& state, std::function<Worker::Apply(Catalog&)> task) {
+  AppState* s = &state;
+  writer_.post([w = writer_state_, s, task = std::move(task)]() -> Worker::Apply {
+    Catalog* c = w->get();
+    if (!c) return [s, e = w->open_error] { s->status = e; };
+    return task(*c);
+  });
+}
+
+void Session::import(AppState& state, std::vector<std::string> paths) {
+  auto& im = state.import;
+  if (im.running || paths.empty()) return;
+  const bool rescan_all = paths.size() == 1 && paths[0].empty();
+  im.running = true;
+  im.error.clear();
+  im.running_what = rescan_all ? "rescanning " + std::to_string(im.folders.size()) + " folder" +
+                                     (im.folders.size() == 1 ? "" : "s")
+                               : "importing " + paths.front() + (paths.size() > 1 ? " and more" : "");
+  import_done_->store(0);
+  import_total_->store(0);
+  import_cancel_->store(false);
+  AppState* s = &state;
+  post_write(state, [this, s, paths, rescan_all, done = import_done_, total = import_total_,
+                     cancel = import_cancel_](Catalog& c) -> Worker::Apply {
+    ImportOptions options;
+    options.cancel = cancel.get();
+    options.on_progress = [done, total](const ImportProgress& p) {
+      total->store(p.total);
+      done->store(p.done);
+    };
+    auto report = rescan_all ? rescan_import_folders(c, options) : import_paths(c, paths, options);
+    std::optional<ImportReport> r;
+    std::string error;
+    if (report) r = std::move(*report);
+    else error = report.error().message;
+    return [this, s, r = std::move(r), error]() mutable {
+      auto& im = s->import;
+      im.running = false;
+      im.report = std::move(r);
+      im.error = error;
+      im.failure_filter = 0;
+      im.folders_stale = true;
+      s->filters.stale = true;
+      s->stats.stale = true;
+      search(*s, s->search.shown);  // new images appear, moved ones show their new path
+    };
+  });
+}
+
+void Session::rescan(AppState& state) { import(state, {std::string()}); }
+
+void Session::cancel_import() { import_cancel_->store(true); }
+
+ImportProgress Session::import_progress() const { return ImportProgress{import_done_->load(), import_total_->load()}; }
+
+void Session::refresh_folders(AppState& state) {
+  if (state.import.folders_loading) return;
+  state.import.folders_loading = true;
+  state.import.folders_stale = false;
+  AppState* s = &state;
+  reader_.post([r = reader_state_, s]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s, e = r->open_error] { s->import.folders_loading = false, s->status = e; };
+    auto folders = list_import_folders(*c);
+    return [s, folders = folders ? std::move(*folders) : std::vector<ImportFolder>{},
+            e = folders ? std::string() : folders.error().message]() mutable {
+      s->import.folders_loading = false;
+      s->import.folders = std::move(folders);
+      if (!e.empty()) s->status = e;
+    };
+  });
+}
+
+void Session::forget_folder(AppState& state, const std::string& path) {
+  AppState* s = &state;
+  post_write(state, [s, path](Catalog& c) -> Worker::Apply {
+    auto st = forget_import_folder(c, path);
+    return [s, e = st ? std::string() : st.error().message] {
+      s->import.folders_stale = true;
+      if (!e.empty()) s->import.error = e;
+    };
+  });
+}
+
+void Session::refresh_templates(AppState& state) {
+  auto& t = state.templates;
+  if (t.loading) return;
+  t.loading = true;
+  t.stale = false;
+  AppState* s = &state;
+  reader_.post([r = reader_state_, s]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s, e = r->open_error] { s->templates.loading = false, s->status = e; };
+    auto list = list_templates(*c);
+    auto wildcards = list_wildcards(*c);
+    std::string error = !list ? list.error().message : !wildcards ? wildcards.error().message : "";
+    return [s, list = list ? std::move(*list) : std::vector<PromptTemplate>{},
+            wildcards = wildcards ? std::move(*wildcards) : WildcardLists{}, error]() mutable {
+      auto& t = s->templates;
+      t.loading = false;
+      t.list = std::move(list);
+      t.wildcards = std::move(wildcards);
+      t.preview_for.clear();  // wildcards may have changed
+      if (!error.empty()) s->status = error;
+    };
+  });
+}
+
+void Session::save_template(AppState& state) {
+  auto& t = state.templates;
+  if (t.saving) return;
+  PromptTemplate tpl;
+  tpl.name = t.name;
+  tpl.prompt = t.prompt;
+  tpl.negative = t.negative;
+  auto slots = slots_from_text(t.slots_text);
+  auto params = params_from_text(t.params_text);
+  if (!slots || !params) {
+    t.error = !slots ? slots.error().message : params.error().message;
+    return;
+  }
+  tpl.slots = std::move(*slots);
+  tpl.params = std::move(*params);
+  const bool is_new = t.selected.empty() || t.selected != t.name;
+  t.saving = true;
+  t.error.clear();
+  t.message.clear();
+  AppState* s = &state;
+  post_write(state, [s, tpl, is_new](Catalog& c) -> Worker::Apply {
+    std::string error, message;
+    if (is_new) {
+      auto st = add_template(c, tpl);
+      if (st) message = "added " + tpl.name;
+      else error = st.error().message;
+    } else {
+      auto version = update_template(c, tpl);
+      if (version) message = "saved " + tpl.name + " as version " + std::to_string(*version);
+      else error = version.error().message;
+    }
+    return [s, name = tpl.name, error, message] {
+      auto& t = s->templates;
+      t.saving = false;
+      t.error = error;
+      t.message = message;
+      if (error.empty()) {
+        t.selected = name;
+        t.dirty = false;
+        t.stale = true;
+      }
+    };
+  });
+}
+
+void Session::remove_template(AppState& state, const std::string& name) {
+  AppState* s = &state;
+  post_write(state, [s, name](Catalog& c) -> Worker::Apply {
+    auto st = provena::remove_template(c, name);
+    return [s, name, e = st ? std::string() : st.error().message] {
+      auto& t = s->templates;
+      t.stale = true;
+      t.error = e;
+      t.message = e.empty() ? "removed " + name : "";
+      if (e.empty() && t.selected == name) t.selected.clear();
+    };
+  });
+}
+
+void Session::suggest_templates(AppState& state) {
+  auto& t = state.templates;
+  if (t.suggestions_loading) return;
+  t.suggestions_loading = true;
+  t.suggestions_for = state.search.shown;
+  AppState* s = &state;
+  reader_.post([r = reader_state_, s, query = state.search.shown]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s] { s->templates.suggestions_loading = false; };
+    auto history = prompt_history(*c, query);
+    std::vector<TemplateSuggestion> found;
+    if (history) found = provena::suggest_templates(*history, SuggestOptions{});
+    return [s, found = std::move(found), e = history ? std::string() : history.error().message]() mutable {
+      s->templates.suggestions_loading = false;
+      s->templates.suggestions = std::move(found);
+      if (!e.empty()) s->templates.error = e;
+    };
+  });
+}
+
+void Session::refresh_filters(AppState& state) {
+  auto& f = state.filters;
+  if (f.loading) return;
+  f.loading = true;
+  f.stale = false;
+  AppState* s = &state;
+  reader_.post([r = reader_state_, s]() -> Worker::Apply {
+    Catalog* c = r->get();
+    if (!c) return [s] { s->filters.loading = false; };
+    auto get = [&](UsageBy by) {
+      auto rows = usage(*c, by, "", 200);
+      return rows ? std::move(*rows) : std::vector<UsageRow>{};
+    };
+    FilterState out;
+    out.tools = get(UsageBy::kTool);
+    out.models = get(UsageBy::kModel);
+    out.samplers = get(UsageBy::kSampler);
+    out.sizes = get(UsageBy::kSize);
+    return [s, out = std::move(out)]() mutable {
+      auto& f = s->filters;
+      f.loading = false;
+      f.tools = std::move(out.tools);
+      f.models = std::move(out.models);
+      f.samplers = std::move(out.samplers);
+      f.sizes = std::move(out.sizes);
+    };
+  });
+}
+
+Status open_externally(const std::string& path) {
+  // sh starts xdg-open in the background and exits at once, so nothing waits for the viewer.
+  std::vector<std::string> argv = {"/bin/sh", "-c",
+                                   "command -v xdg-open >/dev/null || exit 127; xdg-open \"$1\" >/dev/null 2>&1 &",
+                                   "sh", path};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
+    return make_error("cannot start /bin/sh to open " + path);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    return make_error("cannot open " + path + ": xdg-open is not installed (Debian package xdg-utils)");
+  return Ok{};
 }
 
 }  // namespace provena::gui

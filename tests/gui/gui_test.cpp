@@ -9,6 +9,8 @@
 #include <set>
 
 #include "app/gui/panels.h"
+#include "app/gui/query_terms.h"
+#include "app/gui/template_form.h"
 #include "app/library/import.h"
 #include "app/library/library.h"
 #include "core/file_io.h"
@@ -100,7 +102,7 @@ TEST_F(GuiLibrary, OpensOnEverythingAndPagesOnDemand) {
   EXPECT_LT(visible, 60u);
   // Scrolling to the end asks for the next page.
   ImGuiIO& io = ImGui::GetIO();
-  io.MousePos = ImVec2(200, 300);
+  io.MousePos = ImVec2(450, 300);  // over the gallery (the filters are left of it)
   for (int i = 0; i < 40 && state_.gallery.items.size() < static_cast<size_t>(kFoxes + kCats); ++i) {
     io.MouseWheel = -50;
     frame(services, false);
@@ -194,17 +196,28 @@ TEST_F(GuiLibrary, StatisticsListTheTopKeywordsOfTheCurrentSearch) {
   EXPECT_EQ(text.find("foxmodel"), std::string::npos);
 }
 
+// A tiny model trained for two steps, exported to DIR/models/tiny-test (its path is
+// returned; "" when the generator is not built). It stands in for the embedded one: what
+// the tests check does not depend on how good it is.
+std::string make_standin_model(const testing::TempDir& tmp) {
+  const fs::path bin = fs::path(PROVENA_CLI_PATH).parent_path();
+  if (!fs::exists(bin / "provena-generate") || !fs::exists(bin / "provena-train")) return "";
+  const std::string model = tmp / "models/tiny-test";
+  auto sh = [](const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); };
+  EXPECT_EQ(sh((bin / "provena-train").string() + " --dir '" + tmp / "ckpt" + "' --steps 2 --batch 2 --threads 1"), 0);
+  EXPECT_EQ(sh((bin / "provena-train").string() + " --dir '" + tmp / "ckpt" + "' --export '" + model + "'"), 0);
+  return model;
+}
+
 // Reproduce from the detail panel: provena-generate runs as a child process while frames go
 // on, and the verdict lands in the panel. A tiny model trained for two steps stands in for
 // the embedded one (the verdict does not depend on how good it is).
 TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
-  const fs::path bin = fs::path(PROVENA_CLI_PATH).parent_path();
-  if (!fs::exists(bin / "provena-generate") || !fs::exists(bin / "provena-train")) GTEST_SKIP() << "built without the generator";
   testing::TempDir tmp;
-  const std::string model = tmp / "models/tiny-test", lib = tmp / "lib";
+  const std::string model = make_standin_model(tmp), lib = tmp / "lib";
+  if (model.empty()) GTEST_SKIP() << "built without the generator";
+  const fs::path bin = fs::path(PROVENA_CLI_PATH).parent_path();
   auto sh = [](const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); };
-  ASSERT_EQ(sh((bin / "provena-train").string() + " --dir '" + tmp / "ckpt" + "' --steps 2 --batch 2 --threads 1"), 0);
-  ASSERT_EQ(sh((bin / "provena-train").string() + " --dir '" + tmp / "ckpt" + "' --export '" + model + "'"), 0);
   ASSERT_EQ(sh(std::string(PROVENA_CLI_PATH) + " --library '" + lib + "' generate 'a red circle' --seed 3 --steps 2 --model '" +
                model + "' --out '" + tmp / "out" + "'"),
             0);
@@ -259,6 +272,38 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   ASSERT_TRUE(state_.detail.entry);
   EXPECT_EQ(state_.detail.entry->record.seed, 77);
   EXPECT_EQ(state_.detail.entry->record.prompt, "a small blue star at top right");
+
+  // From a template saved in the Templates editor: one expansion per image, the slot typed
+  // in the Generate tab fixed, the others picked; each record names the template.
+  auto& t = state_.templates;
+  t.name = "shapes";
+  t.prompt = "a {size} {colour} circle at center";
+  t.slots_text = "size = small | large\ncolour = red | blue";
+  t.dirty = true;
+  session.save_template(state_);
+  session.drain();
+  settle(services);
+  ASSERT_EQ(t.error, "");
+  state_.generate.template_name = "shapes";
+  state_.generate.slot_values = {{"colour", "green"}, {"size", ""}};
+  state_.generate.count = 2;
+  state_.tab_request = Tab::kGenerate;
+  text = frame(services);
+  EXPECT_NE(text.find("{colour}"), std::string::npos);  // one field per slot
+  ::setenv("PROVENA_MODEL_DIR", model.c_str(), 1);
+  session.generate(state_);
+  session.drain();
+  text = settle(services);
+  ::unsetenv("PROVENA_MODEL_DIR");
+  EXPECT_EQ(state_.generate.error, "");
+  ASSERT_EQ(state_.generate.made.size(), 2u);
+  ASSERT_TRUE(state_.detail.entry);
+  const Record& made = state_.detail.entry->record;
+  ASSERT_TRUE(made.template_use);
+  EXPECT_EQ(made.template_use->id, "shapes");
+  EXPECT_EQ(made.template_use->slots.at("colour"), "green");
+  EXPECT_NE(made.prompt->find(" green circle at center"), std::string::npos) << *made.prompt;
+  state_.generate.template_name.clear();
   state_.tab_request = Tab::kLibrary;
   frame(services);
 
@@ -270,6 +315,163 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   EXPECT_TRUE(state_.reproduce.verdict.empty());
   EXPECT_NE(state_.reproduce.error.find("no model with sha256"), std::string::npos) << state_.reproduce.error;
   EXPECT_NE(text.find("cannot reproduce"), std::string::npos);
+}
+
+// The filter sidebar reads its choices from the library and follows the search text; a
+// choice is a term in that text (with_field_term, tested below).
+TEST_F(GuiLibrary, FilterSidebarOffersTheLibrarysValuesAndFollowsTheSearch) {
+  Session session(library());
+  Services services{session, nullptr};
+  settle(services);
+  ASSERT_EQ(state_.filters.models.size(), 2u);
+  EXPECT_EQ(state_.filters.models[0], (UsageRow{"foxmodel", kFoxes}));
+  ASSERT_EQ(state_.filters.sizes.size(), 1u);
+  EXPECT_EQ(state_.filters.sizes[0].value, "48x32");
+  ASSERT_FALSE(state_.filters.samplers.empty());
+  EXPECT_EQ(state_.filters.samplers[0].value, "Euler");
+
+  state_.search.text = with_field_term("sofa", "model", "catmodel");
+  state_.search.text = with_field_term(state_.search.text, "date", date_range_value("2020-01", ""));
+  session.search(state_, state_.search.text);
+  std::string text = settle(services);
+  EXPECT_EQ(state_.search.text, "sofa model:catmodel date:2020-01..");
+  EXPECT_EQ(state_.gallery.items.size(), static_cast<size_t>(kCats));
+  EXPECT_TRUE(state_.search.error.empty()) << state_.search.error;
+  EXPECT_NE(text.find("catmodel"), std::string::npos);  // the combo shows the term's value
+  EXPECT_EQ(state_.filters.date_from, "2020-01");
+  EXPECT_EQ(state_.filters.date_to, "");
+}
+
+TEST(QueryTerms, ReplaceOneFieldsTermAndLeaveTheRest) {
+  EXPECT_EQ(with_field_term("fox MODEL:a steps:20", "model", "b"), "fox steps:20 model:b");
+  EXPECT_EQ(with_field_term("fox model:a model:c", "model", ""), "fox");
+  EXPECT_EQ(with_field_term("", "model", "Dream Shaper (v8)"), "model:\"Dream Shaper (v8)\"");
+  EXPECT_EQ(with_field_term("\"model:a b\" x", "model", "c"), "\"model:a b\" x model:c");  // a phrase is no term
+  EXPECT_EQ(with_field_term("modelx:1", "model", "q"), "modelx:1 model:q");
+  EXPECT_EQ(field_term("fox model:\"dream shaper\" tool:comfyui", "model"), "dream shaper");
+  EXPECT_EQ(field_term("fox", "tool"), "");
+  EXPECT_EQ(date_range_value("2026-01", "2026-03-15"), "2026-01..2026-03-15");
+  EXPECT_EQ(date_range_value("", "2026"), "..2026");
+  EXPECT_EQ(date_range_value("2026", "2026"), "2026");
+  EXPECT_EQ(date_range_value("", ""), "");
+}
+
+TEST(TemplateForm, SlotAndParameterLinesRoundTripAndNameTheirErrors) {
+  SlotValues slots{{"subject", {"cat", "red fox", "a|b"}}, {"light", {"dusk"}}};
+  const std::string text = slots_to_text(slots);
+  EXPECT_EQ(text, "light = dusk\nsubject = cat | red fox | a\\|b\n");
+  auto back = slots_from_text("# comment\n\n" + text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, slots);
+  auto bad = slots_from_text("subject = a\n= b\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("line 2"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(slots_from_text("a = x\na = y"));
+  TemplateParams params{{"steps", "20"}, {"sampler", "Euler a"}};
+  auto p = params_from_text(params_to_text(params));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, params);
+}
+
+// The Import tab on a new library: a folder is added and imported on the writer worker
+// while frames go on, the report lists each failure with its reason, the folder is listed,
+// and "Rescan all" brings in only what is new.
+TEST(GuiImport, AddsAFolderReportsFailuresAndRescans) {
+  testing::TempDir tmp;
+  const std::string images = tmp / "images", lib = tmp / "lib";
+  fs::create_directories(images);
+  for (int i = 0; i < 3; ++i) {
+    Record r;
+    r.prompt = std::string(i == 0 ? "a red fox" : i == 1 ? "a grey owl" : "a white hare") + ", in snow, winter";
+    r.seed = i;
+    ASSERT_TRUE(write_own_png(images + "/a" + std::to_string(i) + ".png", testing::make_image(8, 8, i + 1), r));
+  }
+  ASSERT_TRUE(write_file_atomic(images + "/broken.png", "not a png at all"));
+  create_headless_context(1280, 800);
+  AppState state;
+  state.library_dir = lib;
+  {
+    Session session(lib);
+    Services services{session, nullptr};
+    auto settle = [&] {
+      std::string text;
+      for (int i = 0; i < 20; ++i) {
+        session.drain();
+        ImGui::NewFrame();
+        text.clear();
+        draw_app(state, services, &text);
+        ImGui::Render();
+        // At least two frames: a tab requested in one frame shows in the next.
+        if (i > 0 && session.idle() && !state.import.running && !state.gallery.loading) break;
+      }
+      return text;
+    };
+    state.tab_request = Tab::kLibrary;
+    std::string text = settle();
+    EXPECT_NE(text.find("This library is empty"), std::string::npos) << text.substr(0, 600);
+    EXPECT_EQ(state.status, "");  // no library yet is no error
+    state.tab_request = Tab::kImport;
+    text = settle();
+    EXPECT_NE(text.find("No folders yet"), std::string::npos) << text.substr(0, 800);
+    state.import.folder = images;
+    session.import(state, {images});
+    text = settle();
+    text = settle();
+    ASSERT_TRUE(state.import.report) << state.import.error;
+    EXPECT_EQ(state.import.report->stored.new_assets, 3);
+    EXPECT_NE(text.find("4 files scanned"), std::string::npos) << text.substr(0, 600);
+    EXPECT_NE(text.find("broken.png"), std::string::npos);
+    EXPECT_NE(text.find("unsupported (1)"), std::string::npos);
+    ASSERT_EQ(state.import.folders.size(), 1u);
+    EXPECT_EQ(state.import.folders[0].files, 4);
+    EXPECT_EQ(state.gallery.items.size(), 3u);  // the gallery refreshed itself
+
+    Record r;
+    r.prompt = "a black cat, in snow, winter";
+    ASSERT_TRUE(write_own_png(images + "/new.png", testing::make_image(8, 8, 9), r));
+    session.rescan(state);
+    EXPECT_TRUE(state.import.running);
+    text = settle();
+    text = settle();
+    ASSERT_TRUE(state.import.report);
+    EXPECT_EQ(state.import.report->stored.new_assets, 1);
+    EXPECT_EQ(state.import.report->unchanged, 3);
+    EXPECT_EQ(state.gallery.items.size(), 4u);
+
+    // Templates: suggested from these prompts, edited, saved through the writer, previewed.
+    state.tab_request = Tab::kTemplates;
+    settle();
+    session.suggest_templates(state);
+    settle();
+    ASSERT_FALSE(state.templates.suggestions.empty());
+    EXPECT_NE(state.templates.suggestions[0].prompt.find("{subject}"), std::string::npos);
+    auto& t = state.templates;
+    t.name = "animal";
+    t.prompt = "a {subject} in {snow|rain}, __style__";
+    t.slots_text = "subject = fox | owl | hare";
+    t.dirty = true;
+    session.save_template(state);
+    text = settle();
+    text = settle();
+    EXPECT_EQ(t.error, "");
+    EXPECT_EQ(t.message, "added animal");
+    ASSERT_EQ(t.list.size(), 1u);
+    EXPECT_NE(text.find("animal  v1"), std::string::npos);
+    EXPECT_NE(text.find("unknown wildcard __style__"), std::string::npos) << text.substr(0, 2000);
+    t.prompt = "a {subject} in {snow|rain}";
+    t.dirty = true;
+    session.save_template(state);
+    text = settle();
+    text = settle();
+    EXPECT_EQ(t.message, "saved animal as version 2");
+    EXPECT_NE(text.find("6 different prompts"), std::string::npos) << text.substr(0, 2000);
+    EXPECT_NE(text.find("Generate from template"), std::string::npos);
+    t.name = "";
+    t.dirty = true;
+    text = settle();
+    EXPECT_NE(text.find("Save"), std::string::npos);
+  }
+  ImGui::DestroyContext();
 }
 
 TEST(Thumbnails, ScaledOnAWorkerAndCachedOnDisk) {
