@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/decode.h"
+
 namespace provena {
 
 Hash128 pixel_hash(const Image& image) {
@@ -27,7 +29,7 @@ Hash128 pixel_hash(const Image& image) {
 }
 
 Result<Hash128> pixel_hash_of_file_bytes(std::string_view bytes) {
-  auto img = decode_png(bytes);
+  auto img = decode_image(bytes);
   if (!img) return img.error();
   return pixel_hash(*img);
 }

@@ -12,7 +12,7 @@ namespace provena {
 // same picture hashes the same whatever its metadata or PNG encoding.
 Hash128 pixel_hash(const Image& image);
 
-// Decodes `bytes` (PNG for now) and hashes the pixels. Slow compared with reading
+// Decodes `bytes` (PNG, JPEG or WebP: core/decode.h) and hashes the pixels. Slow compared with reading
 // metadata: run it in a background pass, never on the import's critical path.
 Result<Hash128> pixel_hash_of_file_bytes(std::string_view bytes);
 

@@ -70,6 +70,8 @@ class GlTextures : public TextureUploader {
 
 struct Options {
   std::string library, query, tab = "library", screenshot;
+  std::string import_path;  // import this folder (or file) at start
+  std::string edit_template;  // open this template in the Templates tab
   int64_t select = 0;
   int width = 1400, height = 860, frames = 10;
 };
@@ -77,7 +79,7 @@ struct Options {
 int usage() {
   std::fprintf(stderr,
                "usage: provena-gui [--library DIR] [--query Q] [--tab library|generate|templates|import|statistics] [--select ID]\n"
-               "                   [--size WxH] [--screenshot FILE [--frames N]]\n");
+               "                   [--import PATH] [--template NAME] [--size WxH] [--screenshot FILE [--frames N]]\n");
   return 2;
 }
 
@@ -105,13 +107,16 @@ bool save_screenshot(GLFWwindow* window, const std::string& path) {
 
 int main(int argc, char** argv) {
   Options o;
+  bool tab_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) return usage();
     const char* v = argv[++i];
     if (a == "--library") o.library = v;
     else if (a == "--query") o.query = v;
-    else if (a == "--tab") o.tab = v;
+    else if (a == "--tab") o.tab = v, tab_given = true;
+    else if (a == "--import") o.import_path = v, o.tab = tab_given ? o.tab : "import";
+    else if (a == "--template") o.edit_template = v, o.tab = tab_given ? o.tab : "templates";
     else if (a == "--select") o.select = std::atoll(v);
     else if (a == "--screenshot") o.screenshot = v;
     else if (a == "--frames") o.frames = std::atoi(v);
@@ -124,11 +129,10 @@ int main(int argc, char** argv) {
   if (o.tab != "library" && o.tab != "statistics" && o.tab != "generate" && o.tab != "templates" && o.tab != "import")
     return usage();
   const std::string library = resolve_library_dir(o.library);
-  if (!std::filesystem::exists(catalog_path(library))) {
-    std::fprintf(stderr, "provena-gui: no library at %s (import or generate something first, or pass --library DIR)\n",
-                 library.c_str());
-    return 1;
-  }
+  // A new library opens on the Import tab: nothing is written until something is imported.
+  const bool fresh = !std::filesystem::exists(catalog_path(library));
+  if (fresh && !tab_given) o.tab = "import";
+
 
   glfwSetErrorCallback([](int code, const char* text) { std::fprintf(stderr, "provena-gui: GLFW error %d: %s\n", code, text); });
   if (!glfwInit()) {
@@ -172,6 +176,11 @@ int main(int argc, char** argv) {
     if (o.tab == "generate") state.tab_request = Tab::kGenerate;
     if (o.tab == "templates") state.tab_request = Tab::kTemplates;
     if (o.tab == "import") state.tab_request = Tab::kImport;
+    if (!o.import_path.empty()) {
+      state.import.folder = o.import_path;
+      session.import(state, {o.import_path});
+    }
+    state.templates.selected = o.edit_template;  // loaded into the editor with the list
 
     const auto start = std::chrono::steady_clock::now();
     int frame = 0, settled_frames = 0;
@@ -191,7 +200,7 @@ int main(int argc, char** argv) {
       ++frame;
       if (!o.screenshot.empty()) {
         const bool busy = !session.idle() || thumbnails.pending() > 0 || state.gallery.loading || state.detail.loading ||
-                          state.stats.loading;
+                          state.stats.loading || state.import.running || state.templates.loading;
         settled_frames = busy ? 0 : settled_frames + 1;
         const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if ((frame >= o.frames && settled_frames >= 3) || waited > kSettleSeconds) {

@@ -88,7 +88,10 @@ void panel_gallery(AppState& state, Services& services) {
         if (selected || ImGui::IsItemHovered())
           draw->AddRect(p, ImVec2(p.x + box.x, p.y + box.y), selected ? IM_COL32(90, 170, 255, 255) : IM_COL32(200, 200, 200, 160),
                         4.0f, 0, selected ? 3.0f : 1.0f);
-        if (ImGui::IsItemHovered() && !item.label.empty()) ImGui::SetTooltip("%s", item.label.c_str());
+        if (ImGui::IsItemHovered() && thumb && thumb->state == Thumbnail::State::kFailed)
+          ImGui::SetTooltip("%s\n\nno preview: %s", item.label.c_str(), thumb->error.c_str());
+        else if (ImGui::IsItemHovered() && !item.label.empty())
+          ImGui::SetTooltip("%s", item.label.c_str());
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + g.thumb_size);
         const std::string seed = item.seed ? "seed " + std::to_string(*item.seed) : "";
         ImGui::TextDisabled("%dx%d %s", item.width, item.height, seed.c_str());

@@ -220,6 +220,10 @@ void draw_template_text(const std::string& text) {
 void panel_templates(AppState& state, Services& services) {
   auto& t = state.templates;
   if (t.stale) services.session.refresh_templates(state);
+  // A template chosen elsewhere (provena gui --template NAME) opens once the list is in.
+  if (!t.selected.empty() && t.name != t.selected && !t.dirty)
+    for (const auto& tpl : t.list)
+      if (tpl.name == t.selected) edit(t, tpl);
   ImGui::BeginChild("template-list", ImVec2(260, 0), true);
   template_list(state, services);
   ImGui::EndChild();

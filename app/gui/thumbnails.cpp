@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/decode.h"
 #include "core/file_io.h"
 
 namespace provena::gui {
@@ -133,11 +134,7 @@ Thumbnail ThumbnailCache::make(const Request& r) const {
     t.error = bytes.error().message;
     return t;
   }
-  if (!looks_like_png(*bytes)) {
-    t.error = "no thumbnail decoder for this format yet (PNG only)";
-    return t;
-  }
-  auto img = decode_png(*bytes);
+  auto img = decode_image(*bytes, kThumbSide);  // a large JPEG decodes at 1/2..1/8 scale
   if (!img) {
     t.error = r.path + ": " + img.error().message;
     return t;
