@@ -245,35 +245,11 @@ int run(const std::vector<std::string>& argv) {
 
 // --- reproduce ----------------------------------------------------------------------------
 
-// Model folders to look in for a record's weights (by sha256): the embedded model,
-// $PROVENA_MODELS (':'-separated; a model folder or a folder of them), LIBRARY/models.
-std::vector<std::string> model_search_dirs(const std::string& library) {
-  std::vector<std::string> dirs = {default_model_dir()};
-  if (const char* env = std::getenv("PROVENA_MODELS")) {
-    std::string list = env;
-    size_t pos = 0;
-    while (pos <= list.size()) {
-      size_t end = list.find(':', pos);
-      if (end == std::string::npos) end = list.size();
-      if (end > pos) dirs.push_back(list.substr(pos, end - pos));
-      pos = end + 1;
-    }
-  }
-  dirs.push_back(library + "/models");
-  return dirs;
-}
-
-std::optional<std::string> find_model(const std::string& sha256, const std::vector<std::string>& dirs) {
-  auto matches = [&](const fs::path& d) {
-    auto text = read_file((d / "model.sha256").string());
-    return text && text->substr(0, 64) == sha256;
-  };
-  std::error_code ec;
-  for (const auto& d : dirs) {
-    if (matches(d)) return d;
-    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
-      if (it->is_directory(ec) && matches(it->path())) return it->path().string();
-  }
+// The model folder holding the weights with this sha256 (library.h: the embedded model,
+// $PROVENA_MODELS, LIBRARY/models).
+std::optional<std::string> find_model(const std::string& sha256, const std::string& library) {
+  for (const auto& m : list_model_folders(library))
+    if (m.sha256 == sha256) return m.path;
   return std::nullopt;
 }
 
@@ -362,11 +338,10 @@ int reproduce(const std::vector<std::string>& argv) {
   std::optional<NoiseSource> noise = parse_noise_source(r.noise_source.value_or("cpu"));
   if (!noise) return fail("unknown noise source '" + *r.noise_source + "'");
   if (!e.primary_path() || e.files.front().missing) return fail("the archived file is missing (nothing to compare with)");
-  auto dirs = model_search_dirs(library);
-  auto model_dir = find_model(*r.model_sha256, dirs);
+  auto model_dir = find_model(*r.model_sha256, library);
   if (!model_dir) {
     std::string where;
-    for (const auto& d : dirs) where += "\n  " + d;
+    for (const auto& d : model_search_dirs(library)) where += "\n  " + d;
     return fail("no model with sha256 " + *r.model_sha256 + " (" + r.model.value_or("?") + ") in:" + where +
                 "\n(put the model folder in one of them, or list its folder in PROVENA_MODELS)");
   }

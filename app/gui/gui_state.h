@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/library/import.h"
+#include "app/library/library.h"
 #include "core/prompt_template.h"
 #include "db/catalog.h"
 #include "db/import_folders.h"
@@ -80,6 +81,10 @@ struct GenerateState {
   // empty is picked from the template's values.
   std::string template_name;
   std::map<std::string, std::string> slot_values;
+  std::string model_dir;      // "" = the embedded model
+  std::string noise = "cpu";  // cpu | philox (A1111's "NV")
+  std::vector<ModelFolder> models;  // the model folders found (embedded, $PROVENA_MODELS, LIBRARY/models)
+  bool models_loading = false, models_stale = true;
   bool running = false;
   std::vector<int64_t> made;  // asset ids of the last run
   std::string error;

@@ -72,6 +72,37 @@ void template_picker(AppState& state, Services& services) {
   ImGui::TextDisabled("Each image gets its own expansion; empty slots pick from the template's values.");
 }
 
+// The model folders found, and what the model family fixes (sampler, size) for it.
+void model_picker(AppState& state, Services& services) {
+  auto& g = state.generate;
+  if (g.models_stale) services.session.refresh_models(state);
+  std::string current = "embedded (tiny-flow)";
+  for (const auto& m : g.models)
+    if (m.path == g.model_dir) current = m.name + (m.embedded ? " (embedded)" : "");
+  ImGui::SetNextItemWidth(300);
+  if (ImGui::BeginCombo("Model", current.c_str())) {
+    for (const auto& m : g.models) {
+      const std::string label = m.name + (m.embedded ? " (embedded)" : "") + "  " + m.sha256.substr(0, 10);
+      if (ImGui::Selectable(label.c_str(), m.path == g.model_dir || (m.embedded && g.model_dir.empty())))
+        g.model_dir = m.embedded ? "" : m.path;
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m.path.c_str());
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("models: the embedded one, $PROVENA_MODELS, LIBRARY/models");
+  ImGui::SetNextItemWidth(160);
+  if (ImGui::BeginCombo("Noise", g.noise.c_str())) {
+    if (ImGui::Selectable("cpu", g.noise == "cpu")) g.noise = "cpu";
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("torch's CPU generator: what ComfyUI and diffusers give for a seed");
+    if (ImGui::Selectable("philox", g.noise == "philox")) g.noise = "philox";
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("torch's CUDA generator, computed on the CPU: A1111's \"NV\" source");
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("sampler Euler on the flow schedule, 64x64: fixed by the tiny-flow family");
+}
+
 }  // namespace
 
 void panel_generate(AppState& state, Services& services) {
@@ -84,6 +115,7 @@ void panel_generate(AppState& state, Services& services) {
     ImGui::Text("Negative prompt");
     ImGui::InputTextMultiline("##negative", &g.negative, ImVec2(-1, ImGui::GetTextLineHeight() * 2.5f));
   }
+  model_picker(state, services);
   ImGui::PushItemWidth(160);
   ImGui::BeginDisabled(g.random_seed);
   ImGui::InputScalar("Seed", ImGuiDataType_S64, &g.seed);

@@ -187,6 +187,8 @@ void Session::generate(AppState& state) {
   std::vector<std::string> argv = {generator_path_, "generate", "--seed", std::to_string(g.seed),
                                    "--steps", std::to_string(g.steps), "--cfg", std::to_string(g.cfg),
                                    "--count", std::to_string(g.count), "--json", "--progress", "--library", library_dir_};
+  argv.insert(argv.end(), {"--rng", g.noise});
+  if (!g.model_dir.empty()) argv.insert(argv.end(), {"--model", g.model_dir});
   if (!g.template_name.empty()) {
     argv.insert(argv.end(), {"--template", g.template_name});
     for (const auto& [slot, value] : g.slot_values)
@@ -219,6 +221,21 @@ void Session::generate(AppState& state) {
         show_detail(*s, made.front());
         s->filters.stale = true;
       }
+    };
+  });
+}
+
+void Session::refresh_models(AppState& state) {
+  auto& g = state.generate;
+  if (g.models_loading) return;
+  g.models_loading = true;
+  g.models_stale = false;
+  AppState* s = &state;
+  reader_.post([s, library = library_dir_]() -> Worker::Apply {
+    auto models = list_model_folders(library);
+    return [s, models = std::move(models)]() mutable {
+      s->generate.models_loading = false;
+      s->generate.models = std::move(models);
     };
   });
 }

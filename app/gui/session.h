@@ -34,6 +34,8 @@ class Session {
   void generate(AppState& state);
   double job_progress() const;
   void cancel_jobs();
+  // The model folders a generation can use (a directory scan, on the reader worker).
+  void refresh_models(AppState& state);
 
   // Imports folders or files (import_paths) on the writer worker, with its own read-write
   // connection: the reader keeps reading meanwhile (WAL). Progress in import_progress();

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/file_io.h"
+
 namespace provena {
 
 std::string resolve_library_dir(const std::string& flag_value) {
@@ -35,6 +37,48 @@ std::string embedded_model_dir() {
     if (std::filesystem::exists(dir / "share/provena/tiny-flow/model.json")) return (dir / "share/provena/tiny-flow").string();
   }
   return {};
+}
+
+std::vector<std::string> model_search_dirs(const std::string& library_dir) {
+  std::vector<std::string> dirs;
+  if (std::string embedded = embedded_model_dir(); !embedded.empty()) dirs.push_back(embedded);
+  if (const char* env = std::getenv("PROVENA_MODELS")) {
+    std::string list = env;
+    size_t pos = 0;
+    while (pos <= list.size()) {
+      size_t end = list.find(':', pos);
+      if (end == std::string::npos) end = list.size();
+      if (end > pos) dirs.push_back(list.substr(pos, end - pos));
+      pos = end + 1;
+    }
+  }
+  dirs.push_back(library_dir + "/models");
+  return dirs;
+}
+
+std::vector<ModelFolder> list_model_folders(const std::string& library_dir) {
+  namespace fs = std::filesystem;
+  std::vector<ModelFolder> out;
+  const std::string embedded = embedded_model_dir();
+  auto add = [&](const fs::path& d) {
+    std::error_code ec;
+    if (!fs::exists(d / "model.json", ec)) return false;
+    auto sha = read_file((d / "model.sha256").string());
+    if (!sha || sha->size() < 64) return false;
+    const std::string path = fs::weakly_canonical(d, ec).string();
+    for (const auto& m : out)
+      if (m.path == path) return true;
+    out.push_back({path, d.filename().string(), sha->substr(0, 64),
+                   !embedded.empty() && path == fs::weakly_canonical(embedded, ec).string()});
+    return true;
+  };
+  std::error_code ec;
+  for (const auto& dir : model_search_dirs(library_dir)) {
+    if (add(dir)) continue;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_directory(ec)) add(it->path());
+  }
+  return out;
 }
 
 }  // namespace provena

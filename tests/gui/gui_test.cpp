@@ -255,6 +255,7 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   state_.generate.count = 2;
   state_.generate.steps = 3;
   state_.generate.seed = 77;
+  state_.generate.noise = "philox";
   state_.tab_request = Tab::kGenerate;
   frame(services);
   session.generate(state_);
@@ -273,6 +274,13 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   ASSERT_TRUE(state_.detail.entry);
   EXPECT_EQ(state_.detail.entry->record.seed, 77);
   EXPECT_EQ(state_.detail.entry->record.prompt, "a small blue star at top right");
+  EXPECT_EQ(state_.detail.entry->record.noise_source, "philox");
+  // The model picker found the model folder (here the stand-in, as the embedded model).
+  ASSERT_EQ(state_.generate.models.size(), 1u);
+  EXPECT_TRUE(state_.generate.models[0].embedded);
+  EXPECT_EQ(state_.generate.models[0].path, fs::canonical(model).string());
+  EXPECT_EQ(state_.generate.models[0].sha256, state_.detail.entry->record.model_sha256);
+  state_.generate.noise = "cpu";
 
   // From a template saved in the Templates editor: one expansion per image, the slot typed
   // in the Generate tab fixed, the others picked; each record names the template.
