@@ -1,6 +1,8 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <utility>
+
 #include "app/gui/panels.h"
 #include "app/gui/query_terms.h"
 #include "app/gui/widgets.h"
@@ -61,6 +63,21 @@ void panel_filters(AppState& state, Services& services) {
     const size_t dots = term.find("..");
     f.date_from = dots == std::string::npos ? term : term.substr(0, dots);
     f.date_to = dots == std::string::npos ? term : term.substr(dots + 2);
+  }
+  // The order, as a sort: term too ("" = newest imported first, the default).
+  static constexpr std::pair<const char*, const char*> kSorts[] = {
+      {"", "newest imported"}, {"date", "newest made"}, {"date:asc", "oldest made"}, {"seed", "seed"},
+      {"steps", "steps"},      {"cfg", "guidance"},     {"relevance", "best match"}};
+  const std::string sort = field_term(state.search.text, "sort");
+  const char* shown = sort.c_str();
+  for (const auto& [term, label] : kSorts)
+    if (sort == term) shown = label;
+  ImGui::TextDisabled("Order");
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::BeginCombo("##sort", shown)) {
+    for (const auto& [term, label] : kSorts)
+      if (ImGui::Selectable(label, sort == term)) apply(state, services, "sort", term);
+    ImGui::EndCombo();
   }
   ImGui::Spacing();
   if (ImGui::Button("Clear filters", ImVec2(-1, 0))) {

@@ -349,6 +349,18 @@ TEST_F(GuiLibrary, FilterSidebarOffersTheLibrarysValuesAndFollowsTheSearch) {
   EXPECT_NE(text.find("catmodel"), std::string::npos);  // the combo shows the term's value
   EXPECT_EQ(state_.filters.date_from, "2020-01");
   EXPECT_EQ(state_.filters.date_to, "");
+
+  // The order is a sort: term too; the sidebar names it.
+  state_.search.text = with_field_term(state_.search.text, "sort", "seed");
+  session.search(state_, state_.search.text);
+  text = settle(services);
+  ASSERT_EQ(state_.gallery.items.size(), static_cast<size_t>(kCats));
+  for (size_t i = 1; i < state_.gallery.items.size(); ++i)
+    EXPECT_LT(*state_.gallery.items[i - 1].seed, *state_.gallery.items[i].seed);
+  state_.search.text = with_field_term(state_.search.text, "sort", "date");
+  session.search(state_, state_.search.text);
+  text = settle(services);
+  EXPECT_NE(text.find("newest made"), std::string::npos);
 }
 
 TEST(QueryTerms, ReplaceOneFieldsTermAndLeaveTheRest) {
