@@ -291,7 +291,7 @@ Comparison compare_pixels(const Image& original, const Image& repro) {
 }
 
 int reproduce(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json"}, {"--device", "--out"});
+  Args args(argv, {"--json", "--progress"}, {"--device", "--out"});
   if (args.positional().size() != 1) throw UsageError{"reproduce needs exactly one ID or PATH"};
   const std::string& what = args.positional()[0];
   auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
@@ -359,6 +359,8 @@ int reproduce(const std::vector<std::string>& argv) {
   o.steps = *r.steps;
   o.cfg = *r.cfg_scale;
   o.noise = *noise;
+  if (args.flag("--progress"))  // one "progress STEP STEPS" line per step, for the app
+    o.progress = [](int step, int steps) { return std::fprintf(stderr, "progress %d %d\n", step, steps), std::fflush(stderr), true; };
   GenerationStats stats;
   auto images = (*pipeline)->generate(o, &stats);
   if (!images) return fail(images.error().message);

@@ -56,6 +56,7 @@ struct DetailState {
   int64_t id = 0;                   // the asset the entry belongs to
   std::optional<Entry> entry;
   std::vector<LineageLink> lineage;
+  std::vector<std::string> raw_pretty;  // per entry->record.raw: indented JSON, "" when not JSON
   std::string error;
   bool loading = false;
 };

@@ -11,6 +11,8 @@
 namespace provena::gui {
 namespace {
 
+constexpr size_t kRawShownBytes = 16 << 10;  // a ComfyUI workflow can be megabytes; copy takes all
+
 // "Label  value  [copy]": the value wraps; the button copies it exactly.
 void field(const char* label, const std::string& value) {
   if (value.empty()) return;
@@ -63,7 +65,7 @@ void reproduce_section(AppState& state, Services& services, const Entry& e) {
   auto& r = state.reproduce;
   const bool mine = r.original == e.id;
   if (r.running && mine) {
-    ImGui::TextColored(ImVec4(0.6f, 0.8f, 1, 1), "Reproducing...");
+    ImGui::ProgressBar(static_cast<float>(services.session.job_progress()), ImVec2(220, 0), "Reproducing...");
     ImGui::SameLine();
     if (ImGui::SmallButton("Cancel")) services.session.cancel_jobs();
     return;
@@ -196,9 +198,13 @@ void panel_detail(AppState& state, Services& services) {
       ImGui::TextDisabled("%s  (%s)", raw.key.c_str(), raw.container.c_str());
       ImGui::SameLine();
       if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(raw.text.c_str());
+      // JSON indented (prepared with the entry, off the UI thread), infotext as written.
+      const std::string& shown = i < d.raw_pretty.size() && !d.raw_pretty[i].empty() ? d.raw_pretty[i] : raw.text;
+      const size_t n = std::min(shown.size(), kRawShownBytes);
       ImGui::PushTextWrapPos(0);
-      ImGui::TextUnformatted(raw.text.c_str(), raw.text.c_str() + std::min<size_t>(raw.text.size(), 4096));
+      ImGui::TextUnformatted(shown.c_str(), shown.c_str() + n);
       ImGui::PopTextWrapPos();
+      if (n < shown.size()) ImGui::TextDisabled("... %zu more bytes (copy to see all)", shown.size() - n);
       ImGui::PopID();
     }
   }

@@ -252,9 +252,16 @@ void Session::reproduce(AppState& state, int64_t asset_id) {
   state.reproduce.original = asset_id;
   state.reproduce.running = true;
   AppState* s = &state;
-  jobs_.post([s, asset_id, child = child_, generator = generator_path_, library = library_dir_]() -> Worker::Apply {
+  progress_->store(0);
+  jobs_.post([s, asset_id, child = child_, progress = progress_, generator = generator_path_,
+              library = library_dir_]() -> Worker::Apply {
     std::string out;
-    const int rc = run_child({generator, "reproduce", std::to_string(asset_id), "--json", "--library", library}, *child, out);
+    const int rc = run_child({generator, "reproduce", std::to_string(asset_id), "--json", "--progress", "--library", library},
+                             *child, out, [&](const std::string& line) {
+                               int step = 0, steps = 0;
+                               if (std::sscanf(line.c_str(), "progress %d %d", &step, &steps) == 2 && steps > 0)
+                                 progress->store(step * 1000 / steps);
+                             });
     ReproduceState r;
     r.original = asset_id;
     nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
@@ -352,10 +359,21 @@ void Session::show_detail(AppState& state, int64_t asset_id) {
     else if (!*entry) error = "no asset " + std::to_string(asset_id) + " in this library";
     else found = std::move(**entry);
     std::vector<LineageLink> links = lineage ? std::move(*lineage) : std::vector<LineageLink>{};
-    return [s, asset_id, found = std::move(found), links = std::move(links), error]() mutable {
+    std::vector<std::string> pretty;
+    if (found)
+      for (const auto& raw : found->record.raw) {
+        const size_t at = raw.text.find_first_not_of(" \t\r\n");
+        nlohmann::json j;
+        if (at != std::string::npos && (raw.text[at] == '{' || raw.text[at] == '[') && raw.text.size() < (8u << 20))
+          j = nlohmann::json::parse(raw.text, nullptr, false);
+        pretty.push_back(j.is_structured() ? j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) : "");
+      }
+    return [s, asset_id, found = std::move(found), links = std::move(links), pretty = std::move(pretty),
+            error]() mutable {
       if (s->detail.id != asset_id) return;  // another item was selected meanwhile
       s->detail.loading = false;
       s->detail.entry = std::move(found);
+      s->detail.raw_pretty = std::move(pretty);
       s->detail.lineage = std::move(links);
       s->detail.error = error;
     };

@@ -158,6 +158,17 @@ TEST_F(GuiLibrary, DetailOfARecordShowsItsFields) {
   EXPECT_NE(text.find("1007"), std::string::npos);
   EXPECT_NE(text.find("a red fox in snow"), std::string::npos);
   EXPECT_NE(text.find("foxmodel"), std::string::npos);
+  EXPECT_NE(text.find("Show in folder"), std::string::npos);
+  // Raw metadata: the JSON record indented for reading, the infotext as written.
+  const auto& raw = state_.detail.entry->record.raw;
+  ASSERT_EQ(state_.detail.raw_pretty.size(), raw.size());
+  bool indented_json = false, infotext_kept = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i].key == "provena") indented_json = state_.detail.raw_pretty[i].find("\n  \"") != std::string::npos;
+    if (raw[i].key == "parameters") infotext_kept = state_.detail.raw_pretty[i].empty();
+  }
+  EXPECT_TRUE(indented_json);
+  EXPECT_TRUE(infotext_kept);
   session.show_detail(state_, 999999);
   text = settle(services);
   EXPECT_NE(text.find("no asset 999999"), std::string::npos);
@@ -243,6 +254,7 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   EXPECT_FALSE(state_.reproduce.running);
   EXPECT_EQ(state_.reproduce.error, "");
   EXPECT_EQ(state_.reproduce.verdict, "identical");
+  EXPECT_DOUBLE_EQ(session.job_progress(), 1.0);  // progress came per step
   EXPECT_GT(state_.reproduce.reproduction, id);
   EXPECT_TRUE(fs::exists(state_.reproduce.heatmap));
   EXPECT_NE(text.find("identical"), std::string::npos);
