@@ -6,17 +6,11 @@
 #include "core/infotext.h"
 #include "core/pixels.h"
 #include "core/record_json.h"
+#include "core/text.h"
 
 namespace provena {
 
-std::string utc_now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now_iso8601() { return format_utc(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string sidecar_path_for(const std::string& image_path) {
   size_t slash = image_path.find_last_of('/');

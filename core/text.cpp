@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <ctime>
+
 namespace provena {
 
 std::string latin1_to_utf8(std::string_view latin1) {
@@ -75,6 +77,15 @@ bool is_cjk(char32_t cp) {
          (cp >= 0x31F0 && cp <= 0x31FF) ||    // Katakana phonetic extensions
          (cp >= 0xFF66 && cp <= 0xFF9F) ||    // half-width Katakana
          (cp >= 0x20000 && cp <= 0x3134F);    // Extensions B..G
+}
+
+std::string format_utc(int64_t unix_seconds, const char* format) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
 }
 
 }  // namespace provena

@@ -1,6 +1,7 @@
 // Small UTF-8 helpers shared by readers and writers.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,5 +24,8 @@ void append_utf8(std::string& out, char32_t cp);
 // Han, kana and Hangul: scripts written without spaces between words, which the
 // full-text index splits per character so substrings can be found.
 bool is_cjk(char32_t cp);
+
+// A unix time in UTC through strftime's `format` ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", ...).
+std::string format_utc(int64_t unix_seconds, const char* format);
 
 }  // namespace provena

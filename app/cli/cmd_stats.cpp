@@ -9,6 +9,7 @@
 #include "app/cli/library_open.h"
 #include "app/cli/output.h"
 #include "core/infotext.h"
+#include "core/text.h"
 #include "db/stats.h"
 
 namespace provena::cli {
@@ -18,14 +19,7 @@ using nlohmann::json;
 
 void print_json(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
-std::string day(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string day(int64_t t) { return format_utc(t, "%Y-%m-%d"); }
 
 std::string one_keyword(const Args& args, const char* what) {
   if (args.positional().size() != 2) throw UsageError{std::string("stats ") + what + " needs one KEYWORD"};

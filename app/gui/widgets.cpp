@@ -1,6 +1,6 @@
 #include "app/gui/widgets.h"
 
-#include <ctime>
+#include "core/text.h"
 
 namespace provena::gui {
 
@@ -16,13 +16,6 @@ void heading(const char* title) {
   ImGui::Separator();
 }
 
-std::string utc(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
+std::string utc(int64_t unix_seconds) { return format_utc(unix_seconds, "%Y-%m-%d %H:%M:%S UTC"); }
 
 }  // namespace provena::gui

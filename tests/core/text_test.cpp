@@ -37,3 +37,15 @@ TEST(Text, CjkClassification) {
 
 }  // namespace
 }  // namespace provena
+
+namespace provena {
+namespace {
+
+TEST(FormatUtc, FormatsUnixTimeInUtc) {
+  EXPECT_EQ(format_utc(0, "%Y-%m-%dT%H:%M:%SZ"), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_utc(1767225600 + 86399, "%Y-%m-%d %H:%M:%S UTC"), "2026-01-01 23:59:59 UTC");
+  EXPECT_EQ(format_utc(1767225600, ""), "");
+}
+
+}  // namespace
+}  // namespace provena
