@@ -1,0 +1,109 @@
+// The SD 1.x family's modules against the reference outputs of transformers/diffusers
+// (../shared/fixtures/generator, section C of its README).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstring>
+
+#include "core/file_io.h"
+#include "generator/sd1/clip_text_model.h"
+#include "generator/sd1/weights.h"
+#include "tests/generator/fixtures.h"
+
+namespace provena::sd1 {
+namespace {
+
+using testing::generator_fixture;
+
+torch::Tensor expected(const SafetensorsFile& f, const std::string& name) {
+  const TensorInfo* t = f.find(name);
+  EXPECT_NE(t, nullptr) << name;
+  if (!t) return {};
+  auto raw = f.raw(*t);
+  EXPECT_TRUE(raw);
+  if (t->dtype == DType::kI64) {
+    auto out = torch::empty(t->shape, torch::kLong);
+    std::memcpy(out.data_ptr(), raw->data(), raw->size());
+    return out;
+  }
+  auto v = f.read_f32(*t);
+  return torch::tensor(*v, torch::kFloat32).reshape(t->shape);
+}
+
+// Within the README's tolerance for model outputs (atol 1e-5, rtol 1e-4).
+void expect_close(const torch::Tensor& got, const torch::Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  const double worst = ((got - want).abs() - 1e-4 * want.abs()).max().item<double>();
+  EXPECT_LE(worst, 1e-5) << what << ": max |difference| " << (got - want).abs().max().item<double>();
+}
+
+void check_text_encoder(ClipTextModel& m, const SafetensorsFile& ref) {
+  torch::NoGradGuard no_grad;
+  for (const std::string which : {"a", "b", "empty"}) {
+    auto ids = expected(ref, "text_encoder/input_ids_" + which);
+    auto out = m->forward(ids);
+    expect_close(out.last_hidden_state, expected(ref, "text_encoder/last_hidden_state_" + which), "last_hidden_state_" + which);
+    expect_close(out.pooled, expected(ref, "text_encoder/pooler_output_" + which), "pooler_output_" + which);
+    expect_close(torch::stack(out.hidden_states), expected(ref, "text_encoder/hidden_states_" + which), "hidden_states_" + which);
+    expect_close(m->encode(ids, 2), expected(ref, "text_encoder/penultimate_final_ln_" + which), "clip skip 2, " + which);
+  }
+}
+
+TEST(Sd1ClipText, DiffusersFolderMatchesTransformers) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  const std::string dir = generator_fixture("tiny_sd_diffusers/text_encoder");
+  auto config = clip_text_config_from_json(*read_file(dir + "/config.json"));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->hidden, 32);
+  EXPECT_EQ(config->heads, 4);
+  EXPECT_EQ(config->eos_id, 999);
+  auto weights = SafetensorsFile::open(dir + "/model.safetensors");
+  ASSERT_TRUE(weights) << weights.error().message;
+  ClipTextModel m(*config);
+  auto st = load_module(*m, *weights, "text_model.");
+  ASSERT_TRUE(st) << st.error().message;
+  auto ref = SafetensorsFile::open(generator_fixture("tiny_sd_expected.safetensors"));
+  ASSERT_TRUE(ref) << ref.error().message;
+  check_text_encoder(m, *ref);
+}
+
+TEST(Sd1ClipText, LdmSingleFileLoadsWithShapesAndAHeadCount) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  auto weights = SafetensorsFile::open(generator_fixture("tiny_sdlayout_ldm.safetensors"));
+  ASSERT_TRUE(weights) << weights.error().message;
+  const std::string prefix = "cond_stage_model.transformer.text_model.";
+  auto config = clip_text_config_from_shapes(*weights, prefix, 4);  // heads: from the config beside the file
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->layers, 2);
+  EXPECT_EQ(config->intermediate, 37);
+  EXPECT_EQ(config->vocab, 1000);
+  config->eos_id = 999;
+  ClipTextModel m(*config);
+  auto st = load_module(*m, *weights, prefix);
+  ASSERT_TRUE(st) << st.error().message;
+  auto ref = SafetensorsFile::open(generator_fixture("tiny_sdlayout_expected.safetensors"));
+  ASSERT_TRUE(ref) << ref.error().message;
+  check_text_encoder(m, *ref);
+}
+
+TEST(Sd1ClipText, MissingAndMisshapenWeightsAreNamed) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  auto weights = SafetensorsFile::open(generator_fixture("tiny_sd_diffusers/text_encoder/model.safetensors"));
+  ASSERT_TRUE(weights);
+  ClipTextConfig c;
+  c.vocab = 1000, c.hidden = 32, c.layers = 3, c.heads = 4, c.intermediate = 37;
+  ClipTextModel three_layers(c);
+  auto st = load_module(*three_layers, *weights, "text_model.");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("missing text_model.encoder.layers.2."), std::string::npos) << st.error().message;
+  c.layers = 2, c.intermediate = 40;
+  ClipTextModel wider(c);
+  st = load_module(*wider, *weights, "text_model.");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("wrong shape"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("mlp.fc1.weight"), std::string::npos) << st.error().message;
+  EXPECT_FALSE(clip_text_config_from_shapes(*weights, "cond_stage_model.transformer.text_model."));
+}
+
+}  // namespace
+}  // namespace provena::sd1
