@@ -7,6 +7,8 @@
 
 #include "core/file_io.h"
 #include "generator/sd1/clip_text_model.h"
+#include "generator/sd1/unet.h"
+#include "generator/sd1/vae.h"
 #include "generator/sd1/weights.h"
 #include "tests/generator/fixtures.h"
 
@@ -103,6 +105,64 @@ TEST(Sd1ClipText, MissingAndMisshapenWeightsAreNamed) {
   EXPECT_NE(st.error().message.find("wrong shape"), std::string::npos) << st.error().message;
   EXPECT_NE(st.error().message.find("mlp.fc1.weight"), std::string::npos) << st.error().message;
   EXPECT_FALSE(clip_text_config_from_shapes(*weights, "cond_stage_model.transformer.text_model."));
+}
+
+// The UNet and the VAE of a diffusers folder against diffusers' outputs (C.3).
+void check_unet_and_vae(const std::string& folder, const std::string& expected_file) {
+  const std::string dir = generator_fixture(folder);
+  auto ref = SafetensorsFile::open(generator_fixture(expected_file));
+  ASSERT_TRUE(ref) << ref.error().message;
+  torch::NoGradGuard no_grad;
+
+  auto uc = unet_config_from_json(*read_file(dir + "/unet/config.json"));
+  ASSERT_TRUE(uc) << uc.error().message;
+  UNet unet(*uc);
+  auto uw = SafetensorsFile::open(dir + "/unet/diffusion_pytorch_model.safetensors");
+  ASSERT_TRUE(uw) << uw.error().message;
+  auto st = load_module(*unet, *uw, "");
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(unet->named_parameters().size(), uw->tensors().size());  // every tensor has its place
+  auto latents = expected(*ref, "unet/latents_seed3");
+  auto ctx_a = expected(*ref, "text_encoder/last_hidden_state_a");
+  expect_close(unet->forward(latents, torch::tensor({999.0f}), ctx_a), expected(*ref, "unet/out_t999_a"), folder + " unet t=999");
+  expect_close(unet->forward(latents, torch::tensor(500.0f), ctx_a), expected(*ref, "unet/out_t500_a"), folder + " unet t=500");
+  auto batch = torch::cat({latents, -0.5 * latents});
+  auto ctx = torch::cat({ctx_a, expected(*ref, "text_encoder/last_hidden_state_b")});
+  expect_close(unet->forward(batch, torch::tensor(500.0f), ctx), expected(*ref, "unet/out_t500_batch2"), folder + " unet batch 2");
+
+  auto vc = vae_config_from_json(*read_file(dir + "/vae/config.json"));
+  ASSERT_TRUE(vc) << vc.error().message;
+  Vae vae(*vc);
+  auto vw = SafetensorsFile::open(dir + "/vae/diffusion_pytorch_model.safetensors");
+  ASSERT_TRUE(vw) << vw.error().message;
+  st = load_module(*vae, *vw, "");
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(vae->named_parameters().size(), vw->tensors().size());
+  expect_close(vae->decode(expected(*ref, "vae/decode_in_seed4")), expected(*ref, "vae/decode_out"), folder + " vae decode");
+  auto [mean, logvar] = vae->encode(expected(*ref, "vae/encode_in_seed5"));
+  expect_close(mean, expected(*ref, "vae/encode_mean"), folder + " vae encode mean");
+  expect_close(logvar, expected(*ref, "vae/encode_logvar"), folder + " vae encode logvar");
+}
+
+TEST(Sd1Modules, UNetAndVaeMatchDiffusers) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  check_unet_and_vae("tiny_sd_diffusers", "tiny_sd_expected.safetensors");
+}
+
+TEST(Sd1Modules, UNetAndVaeMatchDiffusersInTheSd1Layout) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  check_unet_and_vae("tiny_sdlayout_diffusers", "tiny_sdlayout_expected.safetensors");
+}
+
+TEST(Sd1Modules, ConfigsAreChecked) {
+  EXPECT_FALSE(unet_config_from_json("{}"));
+  EXPECT_FALSE(unet_config_from_json(R"({"block_out_channels":[32,64],"down_block_types":["CrossAttnDownBlock2D"],
+    "up_block_types":["UpBlock2D","CrossAttnUpBlock2D"],"attention_head_dim":8})"));
+  auto bad_block = unet_config_from_json(R"({"block_out_channels":[32],"down_block_types":["SimpleCrossAttnDownBlock2D"],
+    "up_block_types":["UpBlock2D"],"attention_head_dim":8})");
+  ASSERT_FALSE(bad_block);
+  EXPECT_NE(bad_block.error().message.find("SimpleCrossAttnDownBlock2D"), std::string::npos);
+  EXPECT_FALSE(vae_config_from_json(R"({"block_out_channels":[30],"norm_num_groups":8})"));
 }
 
 }  // namespace
