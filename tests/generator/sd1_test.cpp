@@ -4,11 +4,13 @@
 #include <torch/torch.h>
 
 #include <cstring>
+#include <set>
 
 #include "core/file_io.h"
 #include "generator/noise.h"
 #include "generator/sd1/clip_text_model.h"
 #include "generator/sd1/denoiser.h"
+#include "generator/sd1/ldm_layout.h"
 #include "generator/sd1/unet.h"
 #include "generator/sd1/vae.h"
 #include "generator/sd1/weights.h"
@@ -110,13 +112,14 @@ TEST(Sd1ClipText, MissingAndMisshapenWeightsAreNamed) {
   EXPECT_FALSE(clip_text_config_from_shapes(*weights, "cond_stage_model.transformer.text_model."));
 }
 
-// The UNet and the VAE of a diffusers folder against diffusers' outputs (C.3).
+// A UNet and a VAE against diffusers' outputs (C.3).
+void check_outputs(UNet& unet, Vae& vae, const SafetensorsFile& expected_file, const std::string& folder);
+
+// The UNet and the VAE of a diffusers folder.
 void check_unet_and_vae(const std::string& folder, const std::string& expected_file) {
   const std::string dir = generator_fixture(folder);
   auto ref = SafetensorsFile::open(generator_fixture(expected_file));
   ASSERT_TRUE(ref) << ref.error().message;
-  torch::NoGradGuard no_grad;
-
   auto uc = unet_config_from_json(*read_file(dir + "/unet/config.json"));
   ASSERT_TRUE(uc) << uc.error().message;
   UNet unet(*uc);
@@ -125,14 +128,6 @@ void check_unet_and_vae(const std::string& folder, const std::string& expected_f
   auto st = load_module(*unet, *uw, "");
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_EQ(unet->named_parameters().size(), uw->tensors().size());  // every tensor has its place
-  auto latents = expected(*ref, "unet/latents_seed3");
-  auto ctx_a = expected(*ref, "text_encoder/last_hidden_state_a");
-  expect_close(unet->forward(latents, torch::tensor({999.0f}), ctx_a), expected(*ref, "unet/out_t999_a"), folder + " unet t=999");
-  expect_close(unet->forward(latents, torch::tensor(500.0f), ctx_a), expected(*ref, "unet/out_t500_a"), folder + " unet t=500");
-  auto batch = torch::cat({latents, -0.5 * latents});
-  auto ctx = torch::cat({ctx_a, expected(*ref, "text_encoder/last_hidden_state_b")});
-  expect_close(unet->forward(batch, torch::tensor(500.0f), ctx), expected(*ref, "unet/out_t500_batch2"), folder + " unet batch 2");
-
   auto vc = vae_config_from_json(*read_file(dir + "/vae/config.json"));
   ASSERT_TRUE(vc) << vc.error().message;
   Vae vae(*vc);
@@ -141,6 +136,19 @@ void check_unet_and_vae(const std::string& folder, const std::string& expected_f
   st = load_module(*vae, *vw, "");
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_EQ(vae->named_parameters().size(), vw->tensors().size());
+  check_outputs(unet, vae, *ref, folder);
+}
+
+void check_outputs(UNet& unet, Vae& vae, const SafetensorsFile& expected_file, const std::string& folder) {
+  const SafetensorsFile* ref = &expected_file;
+  torch::NoGradGuard no_grad;
+  auto latents = expected(*ref, "unet/latents_seed3");
+  auto ctx_a = expected(*ref, "text_encoder/last_hidden_state_a");
+  expect_close(unet->forward(latents, torch::tensor({999.0f}), ctx_a), expected(*ref, "unet/out_t999_a"), folder + " unet t=999");
+  expect_close(unet->forward(latents, torch::tensor(500.0f), ctx_a), expected(*ref, "unet/out_t500_a"), folder + " unet t=500");
+  auto batch = torch::cat({latents, -0.5 * latents});
+  auto ctx = torch::cat({ctx_a, expected(*ref, "text_encoder/last_hidden_state_b")});
+  expect_close(unet->forward(batch, torch::tensor(500.0f), ctx), expected(*ref, "unet/out_t500_batch2"), folder + " unet batch 2");
   expect_close(vae->decode(expected(*ref, "vae/decode_in_seed4")), expected(*ref, "vae/decode_out"), folder + " vae decode");
   auto [mean, logvar] = vae->encode(expected(*ref, "vae/encode_in_seed5"));
   expect_close(mean, expected(*ref, "vae/encode_mean"), folder + " vae encode mean");
@@ -208,6 +216,56 @@ TEST(Sd1Pipeline, SigmaToTInvertsTheTable) {
   // Between two entries, t is interpolated in log sigma.
   auto mid = (table[100].log() + table[101].log()) / 2;
   EXPECT_NEAR(sigma_to_t(mid.exp().unsqueeze(0), ac)[0].item<float>(), 100.5, 1e-3);
+}
+
+// The same weights as an LDM single file: names mapped by index arithmetic over configs
+// inferred from the shapes (heads and norm groups given, as the config beside a
+// checkpoint gives them), every tensor used, the same outputs.
+TEST(Sd1Modules, LdmSingleFileLoadsTheSameUNetAndVae) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  auto file = SafetensorsFile::open(generator_fixture("tiny_sdlayout_ldm.safetensors"));
+  ASSERT_TRUE(file) << file.error().message;
+  auto uc = unet_config_from_ldm(*file, 8, 8);
+  ASSERT_TRUE(uc) << uc.error().message;
+  auto reference = *unet_config_from_json(*read_file(generator_fixture("tiny_sdlayout_diffusers/unet/config.json")));
+  EXPECT_EQ(uc->block_out, reference.block_out);
+  EXPECT_EQ(uc->layers_per_block, reference.layers_per_block);
+  EXPECT_EQ(uc->down_attention, reference.down_attention);
+  EXPECT_EQ(uc->up_attention, reference.up_attention);
+  EXPECT_EQ(uc->cross_attention_dim, reference.cross_attention_dim);
+  EXPECT_EQ(uc->transformer_layers, 1);
+  EXPECT_FALSE(uc->linear_projection);
+  auto vc = vae_config_from_ldm(*file, 8);
+  ASSERT_TRUE(vc) << vc.error().message;
+  auto vref = *vae_config_from_json(*read_file(generator_fixture("tiny_sdlayout_diffusers/vae/config.json")));
+  EXPECT_EQ(vc->block_out, vref.block_out);
+  EXPECT_EQ(vc->layers_per_block, vref.layers_per_block);
+
+  std::set<std::string> used;
+  auto mapped = [&](const std::string& prefix, const std::string& ldm) {
+    std::string full = ldm.empty() ? "(no LDM name)" : prefix + ldm;
+    used.insert(full);
+    return full;
+  };
+  UNet unet(*uc);
+  auto st = load_module(*unet, *file, "", [&](const std::string& n) { return mapped(kLdmUNetPrefix, unet_ldm_name(*uc, n)); });
+  ASSERT_TRUE(st) << st.error().message;
+  Vae vae(*vc);
+  st = load_module(*vae, *file, "", [&](const std::string& n) { return mapped(kLdmVaePrefix, vae_ldm_name(*vc, n)); });
+  ASSERT_TRUE(st) << st.error().message;
+  size_t unet_and_vae = 0;
+  for (const auto& t : file->tensors())
+    if (t.name.rfind(kLdmUNetPrefix, 0) == 0 || t.name.rfind(kLdmVaePrefix, 0) == 0) ++unet_and_vae;
+  EXPECT_EQ(used.size(), unet_and_vae);  // one tensor per parameter, none left over
+  auto ref = SafetensorsFile::open(generator_fixture("tiny_sdlayout_expected.safetensors"));
+  ASSERT_TRUE(ref);
+  check_outputs(unet, vae, *ref, "tiny_sdlayout_ldm");
+
+  EXPECT_FALSE(unet_config_from_ldm(*file, 7, 8));  // 16 channels do not split into 7 heads
+  auto text_only = SafetensorsFile::open(generator_fixture("tiny_sd_diffusers/text_encoder/model.safetensors"));
+  auto none = unet_config_from_ldm(*text_only, 8, 8);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no Stable Diffusion UNet"), std::string::npos);
 }
 
 TEST(Sd1Modules, ConfigsAreChecked) {
