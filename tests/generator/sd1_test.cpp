@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/file_io.h"
@@ -11,6 +13,8 @@
 #include "generator/sd1/clip_text_model.h"
 #include "generator/sd1/denoiser.h"
 #include "generator/sd1/ldm_layout.h"
+#include "generator/sd1/sd1_model.h"
+#include "tests/test_util.h"
 #include "generator/sd1/unet.h"
 #include "generator/sd1/vae.h"
 #include "generator/sd1/weights.h"
@@ -266,6 +270,129 @@ TEST(Sd1Modules, LdmSingleFileLoadsTheSameUNetAndVae) {
   auto none = unet_config_from_ldm(*text_only, 8, 8);
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message.find("no Stable Diffusion UNet"), std::string::npos);
+}
+
+// A tokenizer for the tiny models, whose vocabulary has 1000 ids (998/999 play
+// <|startoftext|>/<|endoftext|>): a few letters, everything else unknown (-> 999).
+std::string tiny_tokenizer(const ::provena::testing::TempDir& dir) {
+  const std::string folder = dir / "tokenizer";
+  std::filesystem::create_directories(folder);
+  nlohmann::json vocab = {{"<|startoftext|>", 998}, {"<|endoftext|>", 999}};
+  int id = 10;
+  for (const char* t : {"a", "b", "c", "d", "e", "f", "o", "r", "x", "w", "l", "u"}) {
+    vocab[t] = id++;
+    vocab[std::string(t) + "</w>"] = id++;
+  }
+  EXPECT_TRUE(write_file_atomic(folder + "/vocab.json", vocab.dump()));
+  vocab["re"] = id++;
+  EXPECT_TRUE(write_file_atomic(folder + "/merges.txt", "#version: 0.2\nr e\n"));
+  return folder;
+}
+
+TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  ::provena::testing::TempDir tmp;
+  LoadOptions lo;
+  lo.tokenizer = tiny_tokenizer(tmp);
+  auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ((*m)->layout(), "diffusers");
+  GenerateOptions o;
+  o.prompt = "a red fox";
+  o.negative = "blurred";
+  o.seed = 5;
+  o.steps = 4;
+  o.cfg = 5;
+  o.width = o.height = 16;  // the tiny VAE upsamples 2x: 8x8 latents
+  int calls = 0;
+  o.progress = [&](int, int) { return ++calls, true; };
+  auto a = (*m)->generate(o);
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_EQ((*a)[0].width, 16);
+  EXPECT_EQ(calls, 4);
+  auto again = (*m)->generate(o);
+  EXPECT_EQ((*again)[0].pixels, (*a)[0].pixels);  // same seed, same picture
+  o.batch = 2;
+  auto two = (*m)->generate(o);
+  ASSERT_TRUE(two && two->size() == 2u);
+  // Image i of a batch is the image of seed + i alone (within float noise of batching).
+  auto diff = [](const Image& x, const Image& y) {
+    int worst = 0;
+    for (size_t i = 0; i < x.pixels.size(); ++i) worst = std::max(worst, std::abs(int(x.pixels[i]) - int(y.pixels[i])));
+    return worst;
+  };
+  EXPECT_LE(diff((*two)[0], (*a)[0]), 1);
+  EXPECT_GT(diff((*two)[1], (*a)[0]), 1);
+  o.batch = 1;
+  o.prompt = "a blue owl";
+  EXPECT_GT(diff((*(*m)->generate(o))[0], (*a)[0]), 1);  // the prompt matters
+  for (auto sampler : {sampling::Sampler::kDpmpp2m, sampling::Sampler::kEulerAncestral, sampling::Sampler::kDdim}) {
+    o.sampler = sampler;
+    o.karras = sampler == sampling::Sampler::kDpmpp2m;
+    auto r = (*m)->generate(o);
+    ASSERT_TRUE(r) << sampling::sampler_name(sampler) << ": " << r.error().message;
+  }
+  o.width = 15;
+  EXPECT_FALSE((*m)->generate(o));
+  // Prompts longer than 75 tokens become several 77-token windows, as in A1111.
+  std::string long_prompt;
+  for (int i = 0; i < 40; ++i) long_prompt += "a b ";
+  EXPECT_EQ((*m)->encode_prompt(long_prompt, 1).size(1), 154);
+  EXPECT_EQ((*m)->encode_prompt("a", 2, 2).size(1), 154);
+}
+
+TEST(Sd1Model, LoadsASingleFileWithItsConfigBeside) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  ::provena::testing::TempDir tmp;
+  const std::string ckpt = tmp / "tiny.safetensors";
+  std::filesystem::create_symlink(generator_fixture("tiny_sdlayout_ldm.safetensors"), ckpt);
+  LoadOptions lo;
+  lo.tokenizer = tiny_tokenizer(tmp);
+  auto without = Model::load(ckpt, lo);  // SD 1.x's 32 norm groups do not fit 16 channels
+  ASSERT_FALSE(without);
+  EXPECT_NE(without.error().message.find("config beside the checkpoint"), std::string::npos) << without.error().message;
+  ASSERT_TRUE(write_file_atomic(tmp / "tiny.json", R"({"unet": {"attention_head_dim": 8, "norm_num_groups": 8},
+    "vae": {"norm_num_groups": 8}, "text_encoder": {"num_attention_heads": 4}})"));
+  auto m = Model::load(ckpt, lo);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ((*m)->layout(), "ldm");
+  GenerateOptions o;
+  o.prompt = "a red fox";
+  o.steps = 3;
+  o.width = o.height = 64;  // a 4-level VAE: 8x8 latents
+  auto img = (*m)->generate(o);
+  ASSERT_TRUE(img) << img.error().message;
+  EXPECT_EQ((*img)[0].width, 64);
+
+  // The same weights from the diffusers folder make the same picture.
+  auto d = Model::load(generator_fixture("tiny_sdlayout_diffusers"), lo);
+  ASSERT_TRUE(d) << d.error().message;
+  auto same = (*d)->generate(o);
+  ASSERT_TRUE(same);
+  EXPECT_EQ((*same)[0].pixels, (*img)[0].pixels);
+}
+
+TEST(Sd1Model, RefusesPicklesAndNamesWhatIsMissing) {
+  ::provena::testing::TempDir tmp;
+  auto pickle = Model::load(tmp / "model.ckpt");
+  ASSERT_FALSE(pickle);
+  EXPECT_NE(pickle.error().message.find("refused"), std::string::npos);
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  auto text_only = Model::load(generator_fixture("tiny_sd_diffusers/text_encoder/model.safetensors"));
+  ASSERT_FALSE(text_only);
+  EXPECT_NE(text_only.error().message.find("no Stable Diffusion UNet"), std::string::npos) << text_only.error().message;
+  auto not_a_folder = Model::load(generator_fixture("tiny_sd_diffusers/unet"));
+  ASSERT_FALSE(not_a_folder);
+  EXPECT_NE(not_a_folder.error().message.find("text_encoder/config.json is missing"), std::string::npos);
+  const std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  ::setenv("HOME", tmp.path().c_str(), 1);  // an empty Hugging Face cache
+  ::unsetenv("PROVENA_CLIP_TOKENIZER");
+  ::unsetenv("HF_HOME");
+  auto no_vocab = Model::load(generator_fixture("tiny_sd_diffusers"));
+  ::setenv("HOME", home.c_str(), 1);
+  ASSERT_FALSE(no_vocab);
+  EXPECT_NE(no_vocab.error().message.find("no CLIP vocabulary"), std::string::npos) << no_vocab.error().message;
 }
 
 TEST(Sd1Modules, ConfigsAreChecked) {

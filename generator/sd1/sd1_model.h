@@ -1,0 +1,70 @@
+// A Stable Diffusion 1.x checkpoint, loaded and ready to generate (internal to
+// generator/): a diffusers folder (model_index.json, text_encoder/, unet/, vae/,
+// tokenizer/) or a single-file LDM .safetensors (A1111/Civitai) with an optional config
+// beside it, NAME.json: {"unet": {"attention_head_dim": 8, "norm_num_groups": 32},
+// "vae": {"norm_num_groups": 32}, "text_encoder": {"num_attention_heads": 12}} for what
+// the shapes cannot tell (SD 1.x values are the defaults). .ckpt pickles are refused.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/png.h"
+#include "core/result.h"
+#include "generator/clip_tokenizer.h"
+#include "generator/noise.h"
+#include "generator/sampling.h"
+#include "generator/sd1/clip_text_model.h"
+#include "generator/sd1/unet.h"
+#include "generator/sd1/vae.h"
+
+namespace provena::sd1 {
+
+struct LoadOptions {
+  // CLIP's vocabulary: a tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz.
+  // Empty: the model folder's tokenizer/, then $PROVENA_CLIP_TOKENIZER, then the Hugging
+  // Face cache of openai/clip-vit-large-patch14.
+  std::string tokenizer;
+};
+
+struct GenerateOptions {
+  std::string prompt, negative;
+  int64_t seed = 0;  // image i of a batch uses seed + i
+  int steps = 20;
+  double cfg = 7.0;
+  int width = 512, height = 512;
+  sampling::Sampler sampler = sampling::Sampler::kEuler;
+  bool karras = false;  // the Karras schedule instead of the discrete one
+  int clip_skip = 1;
+  NoiseSource noise = NoiseSource::kCpu;
+  int batch = 1;
+  std::function<bool(int step, int steps)> progress;  // false cancels
+};
+
+class Model {
+ public:
+  static Result<std::unique_ptr<Model>> load(const std::string& path, const LoadOptions& options = {});
+  Result<std::vector<Image>> generate(const GenerateOptions& options);
+  // The conditioning of a prompt: 77-token windows of 75 tokens each (A1111's chunks),
+  // encoded and concatenated; at least `min_windows` windows (padded with empty ones).
+  torch::Tensor encode_prompt(const std::string& text, int clip_skip, int min_windows = 1);
+  int64_t parameter_count();
+  const std::string& layout() const { return layout_; }  // "diffusers" or "ldm"
+  void to(torch::Device device);
+
+  ClipTextModel text{nullptr};
+  UNet unet{nullptr};
+  Vae vae{nullptr};
+  std::unique_ptr<ClipTokenizer> tokenizer;
+  torch::Tensor alphas_cumprod;
+
+ private:
+  std::string layout_;
+  torch::Device device_{torch::kCPU};
+};
+
+}  // namespace provena::sd1
