@@ -11,63 +11,122 @@
 
 #include "core/file_io.h"
 #include "core/hash.h"
+#include "generator/model_family.h"
 #include "generator/sampling.h"
 #include "generator/tiny_model.h"
 
 namespace provena {
 
-struct Pipeline::Impl {
+namespace {
+
+// The embedded default model: flow-matching Euler at its native size.
+class TinyFlow : public ModelFamily {
+ public:
   tiny::Model model{nullptr};
-  ModelInfo info;
+  ModelInfo model_info;
+  const ModelInfo& info() const override { return model_info; }
+  void to(torch::Device device) override { model->to(device); }
+  Status check(const GenerateOptions& o) const override;
+  Result<std::vector<Image>> generate(const GenerateOptions& o, torch::Device dev, GenerationStats* stats) override;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ModelFamily>> load_tiny_flow(const std::string& dir) {
+  auto config_text = read_file(dir + "/model.json");
+  if (!config_text) return make_error(dir + ": not a model folder (" + config_text.error().message + ")");
+  auto config = tiny::config_from_json(*config_text);
+  if (!config) return make_error(dir + "/model.json: " + config.error().message);
+  auto weights = read_file(dir + "/model.safetensors");
+  if (!weights) return weights.error();
+  auto f = std::make_unique<TinyFlow>();
+  f->model_info.sha256 = Sha256::hex(weights->data(), weights->size());
+  if (auto expected = read_file(dir + "/model.sha256")) {
+    if (expected->substr(0, 64) != f->model_info.sha256)
+      return make_error(dir + "/model.safetensors: sha256 " + f->model_info.sha256 + " differs from model.sha256");
+  }
+  f->model = tiny::Model(*config);
+  if (auto st = tiny::load_weights(f->model, *weights, dir + "/model.safetensors"); !st) return st.error();
+  f->model->eval();
+  f->model_info.name = std::filesystem::path(dir).filename().string();
+  if (f->model_info.name.empty()) f->model_info.name = std::filesystem::path(dir).parent_path().filename().string();
+  f->model_info.family = "tiny-flow";
+  f->model_info.parameters = tiny::parameter_count(f->model);
+  f->model_info.resolution = config->resolution;
+  return std::unique_ptr<ModelFamily>(std::move(f));
+}
+
+struct Pipeline::Impl {
+  std::unique_ptr<ModelFamily> family;
   torch::Device device{torch::kCPU};
 };
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
-const ModelInfo& Pipeline::model() const { return impl_->info; }
+const ModelInfo& Pipeline::model() const { return impl_->family->info(); }
 
-Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& dir, const std::string& device) {
+Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const std::string& device) {
   try {
-    auto config_text = read_file(dir + "/model.json");
-    if (!config_text) return make_error(dir + ": not a model folder (" + config_text.error().message + ")");
-    auto config = tiny::config_from_json(*config_text);
-    if (!config) return make_error(dir + "/model.json: " + config.error().message);
-    auto weights = read_file(dir + "/model.safetensors");
-    if (!weights) return weights.error();
-    auto impl = std::make_unique<Impl>();
-    impl->info.sha256 = Sha256::hex(weights->data(), weights->size());
-    if (auto expected = read_file(dir + "/model.sha256")) {
-      if (expected->substr(0, 64) != impl->info.sha256)
-        return make_error(dir + "/model.safetensors: sha256 " + impl->info.sha256 + " differs from model.sha256");
-    }
-    impl->model = tiny::Model(*config);
-    if (auto st = tiny::load_weights(impl->model, *weights, dir + "/model.safetensors"); !st) return st.error();
-    if (device == "cuda" && !torch::cuda::is_available()) return make_error("--device cuda: no CUDA device available");
     if (device != "cpu" && device != "auto" && device != "cuda") return make_error("unknown device '" + device + "'");
+    if (device == "cuda" && !torch::cuda::is_available()) return make_error("--device cuda: no CUDA device available");
+    std::error_code ec;
+    const bool tiny_flow = std::filesystem::exists(path + "/model.json", ec);
+    const bool sd1 = !tiny_flow && (std::filesystem::exists(path + "/unet", ec) || path.find(".safetensors") != std::string::npos ||
+                                    path.find(".ckpt") != std::string::npos);
+    auto family = tiny_flow || !sd1 ? load_tiny_flow(path) : load_sd1(path);
+    if (!family) return family.error();
+    auto impl = std::make_unique<Impl>();
+    impl->family = std::move(*family);
     if (device == "cuda" || (device == "auto" && torch::cuda::is_available())) impl->device = torch::Device(torch::kCUDA, 0);
-    impl->model->to(impl->device);
-    impl->model->eval();
-    impl->info.name = std::filesystem::path(dir).filename().string();
-    if (impl->info.name.empty()) impl->info.name = std::filesystem::path(dir).parent_path().filename().string();
-    impl->info.family = "tiny-flow";
-    impl->info.parameters = tiny::parameter_count(impl->model);
-    impl->info.resolution = config->resolution;
+    impl->family->to(impl->device);
     return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
   } catch (const std::exception& e) {
-    return make_error(dir + ": cannot load the model: " + e.what());
+    return make_error(path + ": cannot load the model: " + e.what());
   }
 }
+
+Status Pipeline::check(const GenerateOptions& o) const { return impl_->family->check(o); }
 
 Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, GenerationStats* stats) {
   if (o.steps < 1 || o.steps > 1000) return make_error("steps must be 1..1000");
   if (o.batch < 1 || o.batch > 64) return make_error("batch must be 1..64");
+  const auto start = std::chrono::steady_clock::now();
+  GenerationStats local;
+  auto images = impl_->family->generate(o, impl_->device, stats ? stats : &local);
+  if (!images || !stats) return images;
+  const auto dev = impl_->device;
+  stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats->device = dev.is_cuda() ? "cuda" : "cpu";
+#if defined(PROVENA_TORCH_CUDA)
+  if (dev.is_cuda()) {
+    stats->gpu_name = at::cuda::getCurrentDeviceProperties()->name;
+    stats->cuda_version = std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10);
+  }
+#endif
+  stats->torch_version = TORCH_VERSION;
+  return images;
+}
+
+Status TinyFlow::check(const GenerateOptions& o) const {
+  if (!o.sampler.empty() && o.sampler != "Euler" && o.sampler != "euler" && o.sampler != "flow_euler")
+    return make_error("sampler " + o.sampler + ": the tiny-flow model samples with Euler only");
+  if (!o.schedule.empty() && o.schedule != "flow")
+    return make_error("schedule " + o.schedule + ": the tiny-flow model uses its flow schedule only");
+  const int r = model->config.resolution;
+  if ((o.width && o.width != r) || (o.height && o.height != r))
+    return make_error("size: " + model_info.name + " makes " + std::to_string(r) + "x" + std::to_string(r) + " images");
+  return Ok{};
+}
+
+Result<std::vector<Image>> TinyFlow::generate(const GenerateOptions& o, torch::Device dev, GenerationStats* stats) {
+  if (auto st = check(o); !st) return st.error();
+  const int r = model->config.resolution;
+  stats->sampler = "Euler";
+  stats->schedule = "flow";
   try {
-    const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard no_grad;
-    auto& m = impl_->model;
+    auto& m = model;
     const auto& c = m->config;
-    const int r = c.resolution;
-    const auto dev = impl_->device;
     // Noise per image, drawn on the CPU from its own seed, then moved: the same seed gives
     // the same noise on any device and in any batch position.
     std::vector<torch::Tensor> noises;
@@ -111,17 +170,6 @@ Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, Generati
       const uint8_t* p = pixels[i].data_ptr<uint8_t>();
       img.pixels.assign(p, p + static_cast<size_t>(r) * r * 3);
       images.push_back(std::move(img));
-    }
-    if (stats) {
-      stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      stats->device = dev.is_cuda() ? "cuda" : "cpu";
-#if defined(PROVENA_TORCH_CUDA)
-      if (dev.is_cuda()) {
-        stats->gpu_name = at::cuda::getCurrentDeviceProperties()->name;
-        stats->cuda_version = std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10);
-      }
-#endif
-      stats->torch_version = TORCH_VERSION;
     }
     return images;
   } catch (const std::exception& e) {

@@ -1,6 +1,8 @@
-// Text to image with a model folder (model.safetensors + model.json + model.sha256, e.g.
-// assets/tiny-flow): tokenizer -> text encoder -> flow-matching Euler with
-// classifier-free guidance -> RGB pixels. No torch in this header.
+// Text to image: tokenizer -> text encoder -> sampler with classifier-free guidance ->
+// RGB pixels, for every model family (generator/model_family.h): the embedded tiny-flow
+// model folder (model.safetensors + model.json + model.sha256, e.g. assets/tiny-flow) and
+// Stable Diffusion 1.x checkpoints (a diffusers folder or a single .safetensors file).
+// No torch in this header.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +25,19 @@ struct GenerateOptions {
   int batch = 1;
   NoiseSource noise = NoiseSource::kCpu;
   std::string device = "auto";  // auto (CUDA when available), cpu, cuda
+  // "" = the family's default. Samplers by their A1111 or k-diffusion names ("DPM++ 2M",
+  // "euler_ancestral"); schedules "discrete", "karras" (SD 1.x) or "flow" (tiny-flow).
+  std::string sampler, schedule;
+  int width = 0, height = 0;  // 0 = the family's native size
+  int clip_skip = 1;          // SD 1.x: A1111's "CLIP skip"
   // Called after each step; returning false cancels (generate then fails with "cancelled").
   std::function<bool(int step, int steps)> progress;
 };
 
 struct ModelInfo {
-  std::string name;      // the folder's name, e.g. "tiny-flow"
-  std::string family;    // "tiny-flow"
-  std::string sha256;    // of model.safetensors
+  std::string name;      // the folder's or file's name, e.g. "tiny-flow", "v1-5-pruned-emaonly"
+  std::string family;    // "tiny-flow", "sd1"
+  std::string sha256;    // of the weights file (SD 1.x diffusers folder: of unet/'s weights)
   int64_t parameters = 0;
   int resolution = 0;
 };
@@ -41,14 +48,19 @@ struct GenerationStats {
   std::string cuda_version;  // the CUDA runtime torch was built with, e.g. "12.4"; empty on the CPU
   std::string torch_version;
   double seconds = 0;
+  std::string sampler, schedule;  // what was used, sampler in A1111's naming ("Euler", "DPM++ 2M")
 };
 
 class Pipeline {
  public:
-  // Loads and checks the model folder (the weights' sha256 against model.sha256).
-  static Result<std::unique_ptr<Pipeline>> load(const std::string& model_dir, const std::string& device = "auto");
+  // Loads a model: a folder with model.json (tiny-flow; the weights' sha256 checked against
+  // model.sha256), a diffusers Stable Diffusion folder, or a single-file .safetensors checkpoint.
+  static Result<std::unique_ptr<Pipeline>> load(const std::string& model_path, const std::string& device = "auto");
   ~Pipeline();
   const ModelInfo& model() const;
+  // Whether the model can honour the options' sampler, schedule and size (an error that
+  // says what it can do instead).
+  Status check(const GenerateOptions& options) const;
   Result<std::vector<Image>> generate(const GenerateOptions& options, GenerationStats* stats = nullptr);
 
  private:

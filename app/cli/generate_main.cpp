@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -35,8 +36,9 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: provena generate PROMPT [--negative TEXT] [--seed N|random] [--steps N] [--cfg X] [--count N]\n"
-    "                        [--size 64x64] [--sampler Euler] [--schedule flow] [--rng cpu|philox]\n"
-    "                        [--device auto|cpu|cuda] [--model DIR] [--out DIR] [--sidecar] [--json]\n"
+    "                        [--size WxH] [--sampler NAME] [--schedule flow|discrete|karras] [--clip-skip N]\n"
+    "                        [--rng cpu|philox] [--device auto|cpu|cuda] [--model DIR|CHECKPOINT.safetensors]\n"
+    "                        [--out DIR] [--sidecar] [--json]\n"
     "       provena generate --template NAME [--set SLOT=a|b ...] [same options]\n";
 
 std::string default_model_dir() {
@@ -56,7 +58,7 @@ std::string today() { return utc_now_iso8601().substr(0, 10); }  // YYYY-MM-DD, 
 int run(const std::vector<std::string>& argv) {
   Args args(argv, {"--json", "--sidecar", "--progress"},
             {"--negative", "--seed", "--steps", "--cfg", "--count", "--batch", "--rng", "--noise", "--device", "--model",
-             "--out", "--size", "--sampler", "--schedule", "--template", "--set"});
+             "--out", "--size", "--sampler", "--schedule", "--template", "--set", "--clip-skip"});
   if (args.positional().empty() && !args.option("--template")) throw UsageError{"generate needs a PROMPT or --template NAME"};
   GenerateOptions o;
   for (const auto& p : args.positional()) o.prompt += (o.prompt.empty() ? "" : " ") + p;
@@ -79,11 +81,15 @@ int run(const std::vector<std::string>& argv) {
     if (!s) throw UsageError{"--rng expects cpu or philox"};
     o.noise = *s;
   }
-  // The embedded family samples with flow-matching Euler on its own schedule at 64x64.
-  if (auto s = args.option("--sampler"); s && *s != "Euler" && *s != "euler" && *s != "flow_euler")
-    throw UsageError{"--sampler: the tiny-flow model samples with Euler only"};
-  if (auto s = args.option("--schedule"); s && *s != "flow")
-    throw UsageError{"--schedule: the tiny-flow model uses its flow schedule only"};
+  // Sampler, schedule and size are checked by the model's family once it is loaded.
+  o.sampler = args.option("--sampler").value_or("");
+  o.schedule = args.option("--schedule").value_or("");
+  o.clip_skip = static_cast<int>(args.int_option("--clip-skip", 1, 1, 12));
+  if (auto size = args.option("--size")) {
+    char x = 0;
+    if (std::sscanf(size->c_str(), "%d%c%d", &o.width, &x, &o.height) != 3 || x != 'x' || o.width < 1 || o.height < 1)
+      throw UsageError{"--size expects WIDTHxHEIGHT, e.g. 512x512"};
+  }
   o.device = args.option("--device").value_or("auto");
   const bool json_out = args.flag("--json");
 
@@ -98,11 +104,7 @@ int run(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "provena: %s\n", pipeline.error().message.c_str());
     return kExitFailures;
   }
-  if (auto size = args.option("--size")) {
-    const std::string native = std::to_string((*pipeline)->model().resolution);
-    if (*size != native + "x" + native)
-      throw UsageError{"--size: " + (*pipeline)->model().name + " makes " + native + "x" + native + " images"};
-  }
+  if (auto st = (*pipeline)->check(o); !st) throw UsageError{st.error().message};
   // --progress: one "progress STEP STEPS" line per step on stderr, for programs (the GUI).
   const bool progress_lines = args.flag("--progress");
   const bool tty = isatty(STDERR_FILENO) && !progress_lines;
@@ -191,8 +193,9 @@ int run(const std::vector<std::string>& argv) {
     r.template_use = m.job->use;
     r.steps = o.steps;
     r.cfg_scale = o.cfg;
-    r.sampler = "Euler";
-    r.scheduler = "flow";
+    r.sampler = stats.sampler;
+    r.scheduler = stats.schedule;
+    if (o.clip_skip > 1) r.extra.emplace_back("Clip skip", std::to_string(o.clip_skip));
     r.model = model.name;
     r.model_family = model.family;
     r.model_sha256 = model.sha256;
@@ -359,6 +362,12 @@ int reproduce(const std::vector<std::string>& argv) {
   o.steps = *r.steps;
   o.cfg = *r.cfg_scale;
   o.noise = *noise;
+  o.sampler = r.sampler.value_or("");
+  std::string schedule = r.scheduler.value_or("");
+  for (char& ch : schedule) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  o.schedule = schedule;
+  if (r.requested_width && r.requested_height) o.width = static_cast<int>(*r.requested_width), o.height = static_cast<int>(*r.requested_height);
+  if (auto st = (*pipeline)->check(o); !st) return fail(st.error().message);
   if (args.flag("--progress"))  // one "progress STEP STEPS" line per step, for the app
     o.progress = [](int step, int steps) { return std::fprintf(stderr, "progress %d %d\n", step, steps), std::fflush(stderr), true; };
   GenerationStats stats;

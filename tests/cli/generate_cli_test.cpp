@@ -168,6 +168,44 @@ TEST_F(GenerateCli, FromATemplateRecordsItsUse) {
   EXPECT_EQ(provena("generate --template nosuch --model " + shell_quote(model)), 1);
 }
 
+// A Stable Diffusion 1.x checkpoint (the tiny diffusers fixture, with a small vocabulary
+// through PROVENA_CLIP_TOKENIZER): sampler, schedule and size in A1111's terms, recorded.
+TEST_F(GenerateCli, StableDiffusionCheckpointWithA1111Sampler) {
+  const std::string sd = std::string(PROVENA_SHARED_DIR) + "/fixtures/generator/tiny_sd_diffusers";
+  if (!fs::exists(sd)) GTEST_SKIP() << "no generator fixtures";
+  const std::string tok = tmp / "tokenizer";
+  fs::create_directories(tok);
+  ASSERT_TRUE(write_file_atomic(tok + "/vocab.json",
+                                R"({"<|startoftext|>": 998, "<|endoftext|>": 999, "r": 3, "e": 4, "d</w>": 5, "re": 6})"));
+  ASSERT_TRUE(write_file_atomic(tok + "/merges.txt", "#version: 0.2\nr e\n"));
+  const std::string env = "PROVENA_CLIP_TOKENIZER=" + shell_quote(tok) + " ";
+  std::string out;
+  ASSERT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " generate red --seed 3 --steps 3 " +
+                            "--size 16x16 --sampler 'DPM++ 2M Karras' --model " + shell_quote(sd) + " --json 2>" +
+                            shell_quote(tmp / "stderr.txt"),
+                        &out),
+            0)
+      << last_stderr();
+  json made = json::parse(out);
+  ASSERT_EQ(made.size(), 1u);
+  ASSERT_EQ(provena("inspect --json " + shell_quote(made[0]["path"].get<std::string>()), &out), 0);
+  json rec = json::parse(out);
+  if (rec.is_array()) rec = rec[0];
+  EXPECT_EQ(rec["sampler"], "DPM++ 2M");
+  EXPECT_EQ(rec["scheduler"], "karras");
+  EXPECT_EQ(rec["model"], "tiny_sd_diffusers");
+  EXPECT_EQ(rec["width"], 16);
+  // What this model cannot do is a usage error naming what it can.
+  EXPECT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) +
+                        " generate red --size 17x17 --model " + shell_quote(sd) + " 2>" + shell_quote(tmp / "stderr.txt")),
+            2);
+  EXPECT_NE(last_stderr().find("multiples of 2"), std::string::npos) << last_stderr();
+  EXPECT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) +
+                        " generate red --sampler LMS --model " + shell_quote(sd) + " 2>" + shell_quote(tmp / "stderr.txt")),
+            2);
+  EXPECT_NE(last_stderr().find("unknown sampler 'LMS'"), std::string::npos) << last_stderr();
+}
+
 TEST_F(GenerateCli, BadArgumentsAndMissingModels) {
   EXPECT_EQ(provena("generate"), 2);
   EXPECT_EQ(provena("generate cat --steps 0 --model " + shell_quote(model)), 2);

@@ -10,6 +10,7 @@
 
 #include "core/file_io.h"
 #include "generator/noise.h"
+#include "generator/pipeline.h"
 #include "generator/sd1/clip_text_model.h"
 #include "generator/sd1/denoiser.h"
 #include "generator/sd1/ldm_layout.h"
@@ -393,6 +394,34 @@ TEST(Sd1Model, RefusesPicklesAndNamesWhatIsMissing) {
   ::setenv("HOME", home.c_str(), 1);
   ASSERT_FALSE(no_vocab);
   EXPECT_NE(no_vocab.error().message.find("no CLIP vocabulary"), std::string::npos) << no_vocab.error().message;
+}
+
+// The Pipeline picks the family from the path and speaks A1111's sampler names.
+TEST(Sd1Model, ThroughThePipeline) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  ::provena::testing::TempDir tmp;
+  ::setenv("PROVENA_CLIP_TOKENIZER", tiny_tokenizer(tmp).c_str(), 1);
+  auto p = Pipeline::load(generator_fixture("tiny_sd_diffusers"), "cpu");
+  ::unsetenv("PROVENA_CLIP_TOKENIZER");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ((*p)->model().family, "sd1");
+  EXPECT_EQ((*p)->model().resolution, 16);
+  EXPECT_EQ((*p)->model().sha256.size(), 64u);
+  ::provena::GenerateOptions o;
+  o.prompt = "a red fox";
+  o.steps = 3;
+  o.sampler = "Euler a Karras";
+  EXPECT_FALSE((*p)->check([&] { auto b = o; b.sampler = "LMS"; return b; }()));
+  EXPECT_FALSE((*p)->check([&] { auto b = o; b.schedule = "flow"; return b; }()));
+  EXPECT_FALSE((*p)->check([&] { auto b = o; b.width = 17; return b; }()));
+  ASSERT_TRUE((*p)->check(o));
+  GenerationStats stats;
+  auto images = (*p)->generate(o, &stats);
+  ASSERT_TRUE(images) << images.error().message;
+  EXPECT_EQ((*images)[0].width, 16);
+  EXPECT_EQ(stats.sampler, "Euler a");
+  EXPECT_EQ(stats.schedule, "karras");
+  EXPECT_EQ(stats.device, "cpu");
 }
 
 TEST(Sd1Modules, ConfigsAreChecked) {

@@ -1,0 +1,121 @@
+// The Stable Diffusion 1.x family behind the Pipeline: GenerateOptions in A1111's terms
+// (sampler names, "karras"/"discrete" schedules, width x height, CLIP skip) mapped onto
+// sd1::Model.
+#include <cstdio>
+#include <filesystem>
+
+#include "core/hash.h"
+#include "generator/model_family.h"
+#include "generator/sd1/sd1_model.h"
+
+namespace provena {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A1111's names, which its infotext and every reader use.
+const char* a1111_sampler_name(sampling::Sampler s) {
+  switch (s) {
+    case sampling::Sampler::kEuler: return "Euler";
+    case sampling::Sampler::kEulerAncestral: return "Euler a";
+    case sampling::Sampler::kHeun: return "Heun";
+    case sampling::Sampler::kDpmpp2m: return "DPM++ 2M";
+    case sampling::Sampler::kDpmpp2mSde: return "DPM++ 2M SDE";
+    case sampling::Sampler::kDdim: return "DDIM";
+  }
+  return "?";
+}
+
+// SHA-256 of a file, read in 1 MiB pieces (a checkpoint is gigabytes).
+Result<std::string> sha256_of_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return make_error(path + ": cannot read");
+  Sha256 h;
+  std::vector<char> buf(1 << 20);
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) h.update(buf.data(), n);
+  const bool failed = std::ferror(f);
+  std::fclose(f);
+  if (failed) return make_error(path + ": read error");
+  auto d = h.digest();
+  return to_hex(d.data(), d.size());
+}
+
+class Sd1 : public ModelFamily {
+ public:
+  std::unique_ptr<sd1::Model> model;
+  ModelInfo model_info;
+  const ModelInfo& info() const override { return model_info; }
+  void to(torch::Device device) override { model->to(device); }
+
+  Status check(const GenerateOptions& o) const override {
+    sampling::Sampler s;
+    if (!o.sampler.empty() && !sampling::parse_sampler(o.sampler, s))
+      return make_error("unknown sampler '" + o.sampler + "' (Euler, Euler a, Heun, DPM++ 2M, DPM++ 2M SDE, DDIM)");
+    if (!o.schedule.empty() && o.schedule != "karras" && o.schedule != "discrete" && o.schedule != "automatic")
+      return make_error("unknown schedule '" + o.schedule + "' for SD 1.x (discrete, karras)");
+    const int factor = 1 << (model->vae->config.block_out.size() - 1);
+    for (int side : {o.width, o.height})
+      if (side && (side % factor || side < 2 * factor || side > 4096))
+        return make_error("size: SD 1.x sizes are multiples of " + std::to_string(factor) + " up to 4096");
+    return Ok{};
+  }
+
+  Result<std::vector<Image>> generate(const GenerateOptions& o, torch::Device, GenerationStats* stats) override {
+    if (auto st = check(o); !st) return st.error();
+    sd1::GenerateOptions g;
+    g.prompt = o.prompt;
+    g.negative = o.negative;
+    g.seed = o.seed;
+    g.steps = o.steps;
+    g.cfg = o.cfg;
+    g.batch = o.batch;
+    g.noise = o.noise;
+    g.progress = o.progress;
+    g.clip_skip = o.clip_skip;
+    g.width = o.width ? o.width : model_info.resolution;
+    g.height = o.height ? o.height : model_info.resolution;
+    if (!o.sampler.empty()) sampling::parse_sampler(o.sampler, g.sampler);
+    // "DPM++ 2M Karras" names its schedule; --schedule says it explicitly.
+    const bool named_karras = o.sampler.size() > 7 && o.sampler.compare(o.sampler.size() - 7, 7, " Karras") == 0;
+    g.karras = o.schedule == "karras" || (o.schedule.empty() && named_karras);
+    auto images = model->generate(g);
+    if (!images) return images;
+    stats->sampler = a1111_sampler_name(g.sampler);
+    stats->schedule = g.sampler == sampling::Sampler::kDdim ? "ddim" : g.karras ? "karras" : "discrete";
+    return images;
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path) {
+  auto model = sd1::Model::load(path);
+  if (!model) return model.error();
+  auto f = std::make_unique<Sd1>();
+  f->model = std::move(*model);
+  std::error_code ec;
+  const bool folder = fs::is_directory(path, ec);
+  // The identity of the weights: the file's SHA-256, as A1111 hashes it ("Model hash" is
+  // its first 10 hex digits); for a diffusers folder, its UNet weights'.
+  std::string weights = path;
+  if (folder)
+    for (const char* name : {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"})
+      if (fs::exists(fs::path(path) / "unet" / name, ec)) {
+        weights = (fs::path(path) / "unet" / name).string();
+        break;
+      }
+  auto sha = sha256_of_file(weights);
+  if (!sha) return sha.error();
+  f->model_info.sha256 = *sha;
+  fs::path p(path);
+  if (p.filename().empty()) p = p.parent_path();
+  f->model_info.name = folder ? p.filename().string() : p.stem().string();
+  f->model_info.family = "sd1";
+  f->model_info.parameters = f->model->parameter_count();
+  // SD 1.x works at 512; tiny test models at 8 latent cells times their VAE's factor.
+  const int factor = 1 << (f->model->vae->config.block_out.size() - 1);
+  f->model_info.resolution = f->model->unet->config.block_out[0] >= 320 ? 512 : 8 * factor;
+  return std::unique_ptr<ModelFamily>(std::move(f));
+}
+
+}  // namespace provena
