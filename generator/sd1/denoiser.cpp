@@ -37,9 +37,16 @@ sampling::Denoiser eps_denoiser(UNet unet, Conditioning c, torch::Tensor alphas_
     if (c.cfg == 1.0 || !c.uncond.defined()) {
       eps = unet->forward(input, t, expand(c.cond));
     } else {
-      auto both = unet->forward(torch::cat({input, input}), torch::cat({t, t}), torch::cat({expand(c.uncond), expand(c.cond)}));
-      auto parts = both.chunk(2);
-      eps = parts[0] + c.cfg * (parts[1] - parts[0]);
+      torch::Tensor eps_uncond, eps_cond;
+      if (c.cond.size(1) == c.uncond.size(1)) {
+        auto parts = unet->forward(torch::cat({input, input}), torch::cat({t, t}), torch::cat({expand(c.uncond), expand(c.cond)}))
+                         .chunk(2);
+        eps_uncond = parts[0], eps_cond = parts[1];
+      } else {  // contexts of different lengths cannot share a batch
+        eps_uncond = unet->forward(input, t, expand(c.uncond));
+        eps_cond = unet->forward(input, t, expand(c.cond));
+      }
+      eps = eps_uncond + c.cfg * (eps_cond - eps_uncond);
     }
     return x - scale * eps;
   };

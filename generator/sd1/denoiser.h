@@ -16,7 +16,8 @@ namespace provena::sd1 {
 torch::Tensor sigma_to_t(const torch::Tensor& sigma, const torch::Tensor& alphas_cumprod);
 
 struct Conditioning {
-  torch::Tensor cond, uncond;  // (1 or B, 77*k, dim) text encoder outputs; uncond unused when cfg == 1
+  // (1 or B, 77*k, dim) text encoder outputs, k may differ between the two; uncond unused when cfg == 1.
+  torch::Tensor cond, uncond;
   double cfg = 7.0;
 };
 

@@ -9,6 +9,7 @@
 #include "core/json_shape.h"
 #include "generator/sd1/denoiser.h"
 #include "generator/sd1/ldm_layout.h"
+#include "generator/sd1/prompt_weights.h"
 #include "generator/sd1/weights.h"
 
 namespace provena::sd1 {
@@ -166,19 +167,18 @@ void Model::to(torch::Device device) {
   vae->to(device);
 }
 
-torch::Tensor Model::encode_prompt(const std::string& text_in, int clip_skip, int min_windows) {
-  const auto ids = tokenizer->encode(text_in);
-  const int per = ClipTokenizer::kWindowTokens;
-  const int windows = std::max<int>(min_windows, (static_cast<int>(ids.size()) + per - 1) / per);
+torch::Tensor Model::encode_prompt(const std::string& prompt, int clip_skip) {
+  // Each window encoded alone, its tokens scaled by their emphasis, then rescaled so the
+  // window's mean stays what it was (A1111's process_tokens); windows concatenated.
   std::vector<torch::Tensor> parts;
-  for (int w = 0; w < std::max(1, windows); ++w) {
-    std::vector<int> chunk;
-    for (size_t i = static_cast<size_t>(w) * per; i < ids.size() && i < static_cast<size_t>(w + 1) * per; ++i)
-      chunk.push_back(ids[i]);
-    auto window = tokenizer->context_window(chunk);
-    std::vector<int64_t> v(window.begin(), window.end());
-    auto t = torch::tensor(v, torch::kLong).unsqueeze(0).to(device_);
-    parts.push_back(text->encode(t, clip_skip));
+  for (const auto& w : prompt_windows(*tokenizer, prompt)) {
+    std::vector<int64_t> ids(w.ids.begin(), w.ids.end());
+    auto z = text->encode(torch::tensor(ids, torch::kLong).unsqueeze(0).to(device_), clip_skip);
+    auto weights = torch::tensor(w.weights, torch::kFloat64).to(z.dtype()).to(device_).view({1, -1, 1});
+    const auto original_mean = z.mean();
+    z = z * weights;
+    z = z * (original_mean / z.mean());
+    parts.push_back(z);
   }
   return torch::cat(parts, 1);
 }
@@ -192,13 +192,11 @@ Result<std::vector<Image>> Model::generate(const GenerateOptions& o) {
     return make_error("size must be a multiple of " + std::to_string(factor) + " up to 4096");
   try {
     torch::NoGradGuard no_grad;
-    const int per = ClipTokenizer::kWindowTokens;
-    const int cond_windows = std::max<int>(1, (static_cast<int>(tokenizer->encode(o.prompt).size()) + per - 1) / per);
-    const int uncond_windows = std::max<int>(1, (static_cast<int>(tokenizer->encode(o.negative).size()) + per - 1) / per);
-    const int windows = std::max(cond_windows, uncond_windows);  // A1111 pads the shorter one
+    // Prompt and negative may have different numbers of windows: the denoiser then runs
+    // them apart, as A1111 does by default.
     Conditioning c;
-    c.cond = encode_prompt(o.prompt, o.clip_skip, windows);
-    c.uncond = encode_prompt(o.negative, o.clip_skip, windows);
+    c.cond = encode_prompt(o.prompt, o.clip_skip);
+    c.uncond = encode_prompt(o.negative, o.clip_skip);
     c.cfg = o.cfg;
     const int64_t lh = o.height / factor, lw = o.width / factor, ch = unet->config.in_channels;
     std::vector<torch::Tensor> noises;

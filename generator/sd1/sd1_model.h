@@ -49,9 +49,9 @@ class Model {
  public:
   static Result<std::unique_ptr<Model>> load(const std::string& path, const LoadOptions& options = {});
   Result<std::vector<Image>> generate(const GenerateOptions& options);
-  // The conditioning of a prompt: 77-token windows of 75 tokens each (A1111's chunks),
-  // encoded and concatenated; at least `min_windows` windows (padded with empty ones).
-  torch::Tensor encode_prompt(const std::string& text, int clip_skip, int min_windows = 1);
+  // The conditioning of a prompt as A1111 makes it: emphasis and BREAK parsed, 77-token
+  // windows (prompt_weights.h) encoded one by one with their weights, concatenated.
+  torch::Tensor encode_prompt(const std::string& text, int clip_skip);
   int64_t parameter_count();
   const std::string& layout() const { return layout_; }  // "diffusers" or "ldm"
   void to(torch::Device device);

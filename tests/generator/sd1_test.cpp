@@ -14,6 +14,7 @@
 #include "generator/sd1/clip_text_model.h"
 #include "generator/sd1/denoiser.h"
 #include "generator/sd1/ldm_layout.h"
+#include "generator/sd1/prompt_weights.h"
 #include "generator/sd1/sd1_model.h"
 #include "tests/test_util.h"
 #include "generator/sd1/unet.h"
@@ -340,7 +341,15 @@ TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
   std::string long_prompt;
   for (int i = 0; i < 40; ++i) long_prompt += "a b ";
   EXPECT_EQ((*m)->encode_prompt(long_prompt, 1).size(1), 154);
-  EXPECT_EQ((*m)->encode_prompt("a", 2, 2).size(1), 154);
+  EXPECT_EQ((*m)->encode_prompt("a BREAK b", 2).size(1), 154);
+  // A long prompt against a short negative: the two run apart.
+  o.width = o.height = 16;
+  o.prompt = long_prompt;
+  ASSERT_TRUE((*m)->generate(o));
+  // Emphasis scales the tokens' encodings; the window's mean stays.
+  auto plain = (*m)->encode_prompt("a red fox", 1), strong = (*m)->encode_prompt("a (red:1.5) fox", 1);
+  EXPECT_NEAR(plain.mean().item<double>(), strong.mean().item<double>(), 1e-5);
+  EXPECT_GT((plain - strong).abs().max().item<double>(), 1e-3);
 }
 
 TEST(Sd1Model, LoadsASingleFileWithItsConfigBeside) {
@@ -422,6 +431,58 @@ TEST(Sd1Model, ThroughThePipeline) {
   EXPECT_EQ(stats.sampler, "Euler a");
   EXPECT_EQ(stats.schedule, "karras");
   EXPECT_EQ(stats.device, "cpu");
+}
+
+// A1111's own examples for parse_prompt_attention (its docstring), and BREAK.
+TEST(Sd1Prompt, EmphasisParsesAsA1111Does) {
+  using Runs = std::vector<std::pair<std::string, double>>;
+  auto near = [](const Runs& got, const Runs& want) {
+    EXPECT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
+      EXPECT_EQ(got[i].first, want[i].first);
+      EXPECT_NEAR(got[i].second, want[i].second, 1e-9) << got[i].first;
+    }
+  };
+  near(parse_prompt_attention("normal text"), {{"normal text", 1.0}});
+  near(parse_prompt_attention("an (important) word"), {{"an ", 1.0}, {"important", 1.1}, {" word", 1.0}});
+  near(parse_prompt_attention("(unbalanced"), {{"unbalanced", 1.1}});
+  near(parse_prompt_attention("\\(literal\\]"), {{"(literal]", 1.0}});
+  near(parse_prompt_attention("(unnecessary)(parens)"), {{"unnecessaryparens", 1.1}});
+  near(parse_prompt_attention("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky)))."),
+       {{"a ", 1.0}, {"house", 1.1 * 1.1 * 1.3}, {" ", 1.1}, {"on", 1.0}, {" a ", 1.1}, {"hill", 0.55},
+        {", sun, ", 1.1}, {"sky", 1.1 * 1.1 * 1.1 * 1.1}, {".", 1.1}});
+  near(parse_prompt_attention("cat BREAK dog, BREAKfast"), {{"cat", 1.0}, {"BREAK", -1.0}, {"dog, BREAKfast", 1.0}});
+  near(parse_prompt_attention("time: 12:30 (x:2)"), {{"time: 12:30 ", 1.0}, {"x", 2.0}});
+  near(parse_prompt_attention(""), {{"", 1.0}});
+}
+
+TEST(Sd1Prompt, WindowsOf75TokensEndAtACloseComma) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  auto tok = ClipTokenizer::load_clip_bpe_gz(generator_fixture("bpe_simple_vocab_16e6.txt.gz"));
+  ASSERT_TRUE(tok) << tok.error().message;
+  const int comma = tok->encode(",")[0];
+  // 70 words, a comma, 10 more: the first window ends after the comma (within 20 of the end).
+  std::string prompt;
+  for (int i = 0; i < 70; ++i) prompt += "cat ";
+  prompt += ", ";
+  for (int i = 0; i < 10; ++i) prompt += "dog ";
+  auto w = prompt_windows(*tok, prompt);
+  ASSERT_EQ(w.size(), 2u);
+  for (const auto& win : w) {
+    ASSERT_EQ(win.ids.size(), 77u);
+    EXPECT_EQ(win.ids.front(), tok->bos_id());
+    EXPECT_EQ(win.ids.back(), tok->eos_id());
+  }
+  EXPECT_EQ(w[0].ids[71], comma);
+  EXPECT_EQ(w[0].ids[72], tok->eos_id());  // padded after the comma
+  EXPECT_EQ(w[1].ids[1], tok->encode("dog")[0]);
+  // Weights follow the tokens; BREAK starts a window.
+  auto b = prompt_windows(*tok, "a (red:1.5) cat BREAK blue");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_DOUBLE_EQ(b[0].weights[2], 1.5);
+  EXPECT_DOUBLE_EQ(b[0].weights[3], 1.0);
+  EXPECT_EQ(b[1].ids[1], tok->encode("blue")[0]);
+  EXPECT_EQ(prompt_windows(*tok, "").size(), 1u);
 }
 
 TEST(Sd1Modules, ConfigsAreChecked) {
