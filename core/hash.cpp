@@ -2,7 +2,9 @@
 
 #include <xxhash.h>
 
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace provena {
 
@@ -126,6 +128,19 @@ std::string Sha256::hex(const void* data, size_t size) {
   Sha256 s;
   s.update(data, size);
   auto d = s.digest();
+  return to_hex(d.data(), d.size());
+}
+
+Result<std::string> sha256_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return make_error(path + ": cannot read");
+  Sha256 h;
+  std::vector<char> buf(size_t(1) << 20);
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) h.update(buf.data(), n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return make_error(path + ": read error");
+  auto d = h.digest();
   return to_hex(d.data(), d.size());
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.h"
+
 namespace provena {
 
 struct Hash128 {
@@ -56,5 +58,8 @@ class Sha256 {
 };
 
 std::string to_hex(const uint8_t* data, size_t size);
+
+// SHA-256 of a file in lower-case hex, read in 1 MiB pieces (checkpoints are gigabytes).
+Result<std::string> sha256_file(const std::string& path);
 
 }  // namespace provena

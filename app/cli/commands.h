@@ -14,6 +14,7 @@ inline constexpr int kExitUsage = 2;
 int cmd_inspect(const std::vector<std::string>& args);
 int cmd_import(const std::vector<std::string>& args);
 int cmd_folders(const std::vector<std::string>& args);
+int cmd_models(const std::vector<std::string>& args);
 int cmd_search(const std::vector<std::string>& args);
 int cmd_show(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);

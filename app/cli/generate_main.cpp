@@ -20,8 +20,10 @@
 #include "app/cli/library_open.h"
 #include "app/library/import.h"
 #include "app/library/library.h"
+#include "core/decode.h"
 #include "core/file_io.h"
 #include "core/own_format.h"
+#include "db/model_registry.h"
 #include "db/template_store.h"
 #include "core/pixels.h"
 #include "generator/eval.h"
@@ -321,36 +323,53 @@ int reproduce(const std::vector<std::string>& argv) {
     return kExitFailures;
   };
   // Say exactly what is missing.
-  const std::string family = r.model_family.value_or("");
-  if (r.tool != "provena" && family.empty())
-    return fail("made by " + r.tool + (r.model ? " with model " + *r.model : std::string()) +
-                (r.model_hash ? " [" + *r.model_hash + "]" : std::string()) +
-                "; reproducing other tools' images needs their model family (Stable Diffusion 1.x comes next)");
-  if (family != "tiny-flow") return fail("model family '" + family + "' is not supported yet");
+  std::string family = r.model_family.value_or("");
   std::vector<std::string> missing;
   if (!r.prompt) missing.push_back("prompt");
   if (!r.seed) missing.push_back("seed");
   if (!r.steps) missing.push_back("steps");
   if (!r.cfg_scale) missing.push_back("cfg_scale");
-  if (!r.model_sha256) missing.push_back("model_sha256");
+  if (!r.model_sha256 && !r.model_hash) missing.push_back("model hash");
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
     return fail("the record lacks " + list);
   }
-  std::optional<NoiseSource> noise = parse_noise_source(r.noise_source.value_or("cpu"));
-  if (!noise) return fail("unknown noise source '" + *r.noise_source + "'");
+  // The noise source: ours is recorded; A1111's infotext says "RNG: CPU|GPU|NV", and
+  // without it A1111 and its forks drew on the GPU (the philox source reproduces that).
+  std::string rng = r.noise_source.value_or("");
+  for (const auto& [key, value] : r.extra)
+    if (rng.empty() && key == "RNG") rng = value;
+  const bool a1111_like = r.tool == "a1111" || r.tool == "forge" || r.tool == "reforge" || r.tool == "sdnext";
+  if (rng.empty()) rng = a1111_like ? "GPU" : "cpu";
+  std::optional<NoiseSource> noise = parse_noise_source(rng);
+  if (!noise) return fail("unknown noise source '" + rng + "'");
   if (!e.primary_path() || e.files.front().missing) return fail("the archived file is missing (nothing to compare with)");
-  auto model_dir = find_model(*r.model_sha256, library);
+  // The weights: by sha256 in the model folders, else in the registry (provena models
+  // scan) by sha256 or by A1111's short "Model hash".
+  std::optional<std::string> model_dir;
+  if (r.model_sha256) model_dir = find_model(*r.model_sha256, library);
+  if (!model_dir) {
+    auto hit = find_model_by_hash(*catalog, r.model_sha256 ? *r.model_sha256 : *r.model_hash);
+    if (hit && *hit) {
+      model_dir = (*hit)->path;
+      if (family.empty()) family = (*hit)->family;
+    }
+  }
+  const std::string hash = r.model_sha256 ? "sha256 " + *r.model_sha256 : "hash " + *r.model_hash;
   if (!model_dir) {
     std::string where;
     for (const auto& d : model_search_dirs(library)) where += "\n  " + d;
-    return fail("no model with sha256 " + *r.model_sha256 + " (" + r.model.value_or("?") + ") in:" + where +
-                "\n(put the model folder in one of them, or list its folder in PROVENA_MODELS)");
+    return fail("no model with " + hash + " (" + r.model.value_or("?") + ") in:" + where +
+                "\nnor in the models registry (put the model in one of them and run provena models scan, or list "
+                "its folder in PROVENA_MODELS)");
   }
+  if (family != "tiny-flow" && family != "sd1")
+    return fail("model family '" + (family.empty() ? std::string("unknown") : family) + "' of " + *model_dir +
+                " cannot be generated yet (tiny-flow and Stable Diffusion 1.x can)");
   auto bytes = read_file(*e.primary_path());
   if (!bytes) return fail(bytes.error().message);
-  auto original = decode_png(*bytes);
+  auto original = decode_image(*bytes);
   if (!original) return fail(*e.primary_path() + ": " + original.error().message);
 
   auto pipeline = Pipeline::load(*model_dir, args.option("--device").value_or("auto"));

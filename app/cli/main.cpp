@@ -50,6 +50,9 @@ constexpr const char* kUsage =
     "  gui [--query Q] [--tab library|generate|templates|import|statistics] [--select ID] [--import PATH]\n"
     "      [--template NAME] [--screenshot FILE]\n"
     "                                     the desktop app on this library (docs/gui.md)\n"
+    "  models scan [DIR...] [--json], models list [--json]\n"
+    "                                     the models registry: checkpoints and model folders with their\n"
+    "                                     SHA-256 and A1111 short hash (what reproduce looks up)\n"
     "  pixel-hash [--limit N]             compute pixel hashes the import left for later\n"
     "  demo [--dir DIR]                   write sample images, import and search them\n"
     "\n"
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
       {"inspect", cmd_inspect}, {"import", cmd_import}, {"search", cmd_search},        {"show", cmd_show},
       {"export", cmd_export},   {"demo", cmd_demo},     {"pixel-hash", cmd_pixel_hash}, {"stats", cmd_stats},
       {"template", cmd_template}, {"generate", cmd_generate}, {"reproduce", cmd_reproduce},
-      {"gui", cmd_gui}, {"eval", cmd_eval}, {"folders", cmd_folders},
+      {"gui", cmd_gui}, {"eval", cmd_eval}, {"folders", cmd_folders}, {"models", cmd_models},
   };
   auto it = kCommands.find(args[0]);
   if (it == kCommands.end()) {

@@ -1,7 +1,6 @@
 // The Stable Diffusion 1.x family behind the Pipeline: GenerateOptions in A1111's terms
 // (sampler names, "karras"/"discrete" schedules, width x height, CLIP skip) mapped onto
 // sd1::Model.
-#include <cstdio>
 #include <filesystem>
 
 #include "core/hash.h"
@@ -24,20 +23,6 @@ const char* a1111_sampler_name(sampling::Sampler s) {
     case sampling::Sampler::kDdim: return "DDIM";
   }
   return "?";
-}
-
-// SHA-256 of a file, read in 1 MiB pieces (a checkpoint is gigabytes).
-Result<std::string> sha256_of_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return make_error(path + ": cannot read");
-  Sha256 h;
-  std::vector<char> buf(1 << 20);
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) h.update(buf.data(), n);
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed) return make_error(path + ": read error");
-  auto d = h.digest();
-  return to_hex(d.data(), d.size());
 }
 
 class Sd1 : public ModelFamily {
@@ -104,7 +89,7 @@ Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path) {
         weights = (fs::path(path) / "unet" / name).string();
         break;
       }
-  auto sha = sha256_of_file(weights);
+  auto sha = sha256_file(weights);
   if (!sha) return sha.error();
   f->model_info.sha256 = *sha;
   fs::path p(path);

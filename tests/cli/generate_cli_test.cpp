@@ -206,6 +206,73 @@ TEST_F(GenerateCli, StableDiffusionCheckpointWithA1111Sampler) {
   EXPECT_NE(last_stderr().find("unknown sampler 'LMS'"), std::string::npos) << last_stderr();
 }
 
+// The models registry and A1111's "Model hash": an image made by another tool (here an
+// A1111-style PNG whose pixels come from the tiny SD checkpoint) is reproduced with the
+// registered checkpoint that hash names.
+TEST_F(GenerateCli, ModelsRegistryFindsTheCheckpointOfAnA1111Image) {
+  const std::string fixture = std::string(PROVENA_SHARED_DIR) + "/fixtures/generator/tiny_sdlayout_ldm.safetensors";
+  if (!fs::exists(fixture)) GTEST_SKIP() << "no generator fixtures";
+  const std::string models = tmp / "models";
+  fs::create_directories(models);
+  fs::create_symlink(fixture, models + "/tiny.safetensors");
+  ASSERT_TRUE(write_file_atomic(models + "/tiny.json", R"({"unet": {"attention_head_dim": 8, "norm_num_groups": 8},
+    "vae": {"norm_num_groups": 8}, "text_encoder": {"num_attention_heads": 4}})"));
+  ASSERT_TRUE(write_file_atomic(models + "/notes.txt", "not a model"));
+  std::string out;
+  ASSERT_EQ(provena("models scan " + shell_quote(models) + " --json", &out), 0) << last_stderr();
+  EXPECT_EQ(json::parse(out)["hashed"], 1);
+  ASSERT_EQ(provena("models list --json", &out), 0);
+  json listed = json::parse(out);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["family"], "sd1");
+  const std::string sha = listed[0]["sha256"], short_hash = listed[0]["hash"];
+  EXPECT_EQ(short_hash, sha.substr(0, 10));
+  ASSERT_EQ(provena("models scan " + shell_quote(models) + " --json", &out), 0);
+  EXPECT_EQ(json::parse(out)["unchanged"], 1);
+
+  // Pixels from the checkpoint, then an A1111-style file that carries only the infotext.
+  const std::string tok = tmp / "tokenizer";
+  fs::create_directories(tok);
+  ASSERT_TRUE(write_file_atomic(tok + "/vocab.json",
+                                R"({"<|startoftext|>": 998, "<|endoftext|>": 999, "r": 3, "e": 4, "d</w>": 5, "re": 6})"));
+  ASSERT_TRUE(write_file_atomic(tok + "/merges.txt", "#version: 0.2\nr e\n"));
+  const std::string env = "PROVENA_CLIP_TOKENIZER=" + shell_quote(tok) + " ";
+  auto run = [&](const std::string& args, std::string* o = nullptr) {
+    return run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " " + args + " 2>" +
+                           shell_quote(tmp / "stderr.txt"),
+                       o);
+  };
+  ASSERT_EQ(run("generate red --seed 3 --steps 3 --cfg 5 --rng philox --size 64x64 --model " +
+                    shell_quote(models + "/tiny.safetensors") + " --out " + shell_quote(tmp / "made") + " --json",
+                &out),
+            0)
+      << last_stderr();
+  auto own = read_file(json::parse(out)[0]["path"].get<std::string>());
+  auto pixels = decode_png(*own);
+  ASSERT_TRUE(pixels);
+  const std::string a1111 = tmp / "a1111/00001-3.png";
+  fs::create_directories(tmp / "a1111");
+  auto png = encode_png(*pixels, {{"parameters", "red\nSteps: 3, Sampler: Euler, Schedule type: Automatic, CFG scale: 5, "
+                                                 "Seed: 3, Size: 64x64, Model hash: " + short_hash + ", Model: tiny"}});
+  ASSERT_TRUE(png && write_file_atomic(a1111, *png));
+  ASSERT_EQ(provena("import " + shell_quote(a1111)), 0);
+  ASSERT_EQ(provena("search --json tool:a1111", &out), 0);
+  const int64_t id = json::parse(out)[0]["id"];
+  ASSERT_EQ(run("reproduce " + std::to_string(id) + " --json", &out), 0) << last_stderr() << out;
+  json verdict = json::parse(out);
+  EXPECT_EQ(verdict["verdict"], "identical") << out;  // no RNG field: A1111 drew on the GPU (philox)
+
+  // An unknown hash names where it looked.
+  auto other = encode_png(*pixels, {{"parameters", "red\nSteps: 3, Sampler: Euler, CFG scale: 5, Seed: 3, Size: 64x64, "
+                                                   "Model hash: 0123456789, Model: elsewhere"}});
+  ASSERT_TRUE(other && write_file_atomic(tmp / "a1111/00002-3.png", *other));
+  ASSERT_EQ(provena("import " + shell_quote(tmp / "a1111/00002-3.png")), 0);
+  ASSERT_EQ(provena("search --json model:elsewhere", &out), 0);
+  const int64_t other_id = json::parse(out)[0]["id"];
+  EXPECT_EQ(run("reproduce " + std::to_string(other_id)), 1);
+  EXPECT_NE(last_stderr().find("no model with hash 0123456789"), std::string::npos) << last_stderr();
+}
+
 TEST_F(GenerateCli, BadArgumentsAndMissingModels) {
   EXPECT_EQ(provena("generate"), 2);
   EXPECT_EQ(provena("generate cat --steps 0 --model " + shell_quote(model)), 2);

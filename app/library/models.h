@@ -1,0 +1,30 @@
+// `provena models scan`: finds checkpoints (.safetensors files), diffusers folders and
+// tiny-flow model folders under the model folders, hashes what is new or changed
+// (SHA-256; A1111's short hash is its first 10 hex digits) and stores them in the
+// catalog's registry (db/model_registry.h), so a record's model hash finds its file.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "db/catalog.h"
+
+namespace provena {
+
+struct ModelScanReport {
+  int64_t found = 0, hashed = 0, unchanged = 0, removed = 0;
+  std::vector<std::string> errors;  // each names the file and the problem
+};
+
+// Folders are searched up to 4 levels deep; `on_hashing` is told each file before its
+// (possibly long) hash.
+Result<ModelScanReport> scan_models(Catalog& catalog, const std::vector<std::string>& dirs,
+                                    const std::function<void(const std::string&)>& on_hashing = {});
+
+// The family a .safetensors checkpoint belongs to, from its header's tensor names:
+// "sd1" (model.diffusion_model.* with a CLIP ViT-L text encoder), "sdxl", "lora", "unknown".
+std::string checkpoint_family(const std::string& path);
+
+}  // namespace provena
