@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/json_shape.h"
 #include "generator/sd1/weights.h"
 
 namespace provena::sd1 {
@@ -15,9 +14,9 @@ using nlohmann::json;
 }
 
 Result<ClipTextConfig> clip_text_config_from_json(std::string_view text) {
-  if (auto problem = json_shape_error(text, 16, 1u << 20)) return make_error("text encoder config: " + *problem);
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return make_error("text encoder config: not a JSON object");
+  auto parsed = parse_config(text, "text encoder config");
+  if (!parsed) return parsed.error();
+  const json& j = *parsed;
   ClipTextConfig c;
   try {
     c.hidden = j.at("hidden_size").get<int>();

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/json_shape.h"
+#include "generator/sd1/weights.h"
 
 namespace provena::sd1 {
 
@@ -13,9 +13,9 @@ using nlohmann::json;
 }
 
 Result<UNetConfig> unet_config_from_json(std::string_view text) {
-  if (auto problem = json_shape_error(text, 16, 1u << 20)) return make_error("unet config: " + *problem);
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return make_error("unet config: not a JSON object");
+  auto parsed = parse_config(text, "unet config");
+  if (!parsed) return parsed.error();
+  const json& j = *parsed;
   UNetConfig c;
   try {
     c.in_channels = j.value("in_channels", 4);

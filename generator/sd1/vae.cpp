@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/json_shape.h"
+#include "generator/sd1/weights.h"
 
 namespace provena::sd1 {
 
@@ -12,9 +12,9 @@ constexpr double kVaeEps = 1e-6;
 }  // namespace
 
 Result<VaeConfig> vae_config_from_json(std::string_view text) {
-  if (auto problem = json_shape_error(text, 16, 1u << 20)) return make_error("vae config: " + *problem);
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return make_error("vae config: not a JSON object");
+  auto parsed = parse_config(text, "vae config");
+  if (!parsed) return parsed.error();
+  const json& j = *parsed;
   VaeConfig c;
   try {
     c.in_channels = j.value("in_channels", 3);

@@ -1,5 +1,7 @@
 #include "generator/sd1/weights.h"
 
+#include "core/json_shape.h"
+
 namespace provena::sd1 {
 
 Status load_module(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix,
@@ -31,6 +33,13 @@ Status load_module(torch::nn::Module& module, const SafetensorsFile& file, const
   if (!missing.empty()) return make_error(file.path() + ": missing " + list(missing));
   if (!misshapen.empty()) return make_error(file.path() + ": wrong shape for this configuration: " + list(misshapen));
   return Ok{};
+}
+
+Result<nlohmann::json> parse_config(std::string_view text, const std::string& what) {
+  if (auto problem = json_shape_error(text, 16, 1u << 20)) return make_error(what + ": " + *problem);
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return make_error(what + ": not a JSON object");
+  return j;
 }
 
 std::vector<std::string> names_under(const SafetensorsFile& file, const std::string& prefix) {

@@ -6,7 +6,9 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -19,6 +21,9 @@ namespace provena::sd1 {
 // misshapen tensors (the first few) and how many there are.
 Status load_module(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix,
                    const std::function<std::string(const std::string&)>& rename = {});
+
+// A diffusers/transformers config.json as a JSON object; errors start with `what`.
+Result<nlohmann::json> parse_config(std::string_view text, const std::string& what);
 
 // The names in `file` that start with `prefix`, with the prefix removed.
 std::vector<std::string> names_under(const SafetensorsFile& file, const std::string& prefix);
