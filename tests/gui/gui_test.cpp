@@ -499,10 +499,15 @@ TEST(GuiImport, AddsAFolderReportsFailuresAndRescans) {
     EXPECT_EQ(t.message, "saved animal as version 2");
     EXPECT_NE(text.find("6 different prompts"), std::string::npos) << text.substr(0, 2000);
     EXPECT_NE(text.find("Generate from template"), std::string::npos);
+    // A template without a name is refused by the store, and the editor says so.
     t.name = "";
     t.dirty = true;
+    session.save_template(state);
     text = settle();
-    EXPECT_NE(text.find("Save"), std::string::npos);
+    text = settle();
+    EXPECT_EQ(t.error, "a template needs a name");
+    EXPECT_NE(text.find("a template needs a name"), std::string::npos);
+    EXPECT_EQ(t.list.size(), 1u);
   }
   ImGui::DestroyContext();
 }
