@@ -9,7 +9,7 @@
 namespace provena {
 namespace {
 
-constexpr const char* kColumns = "SELECT path, size, mtime_ns, sha256, short_hash, family, name, scanned_at FROM models ";
+constexpr const char* kColumns = "SELECT path, size, mtime_ns, sha256, short_hash, family, name, scanned_at, legacy_hash FROM models ";
 
 ModelEntry load(SQLite::Statement& st) {
   ModelEntry e;
@@ -21,6 +21,7 @@ ModelEntry load(SQLite::Statement& st) {
   e.family = st.getColumn(5).getString();
   e.name = st.getColumn(6).getString();
   e.scanned_at = st.getColumn(7).getInt64();
+  e.legacy_hash = st.getColumn(8).getString();
   return e;
 }
 
@@ -40,7 +41,7 @@ Status store_models(Catalog& catalog, const std::vector<ModelEntry>& entries, co
     auto& db = CatalogInternals::db(catalog);
     SQLite::Transaction tx(db);
     SQLite::Statement put(db, "INSERT OR REPLACE INTO models(path, size, mtime_ns, sha256, short_hash, family, name, "
-                              "scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                              "scanned_at, legacy_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const auto& e : entries) {
       put.reset();
       put.bind(1, e.path);
@@ -51,6 +52,7 @@ Status store_models(Catalog& catalog, const std::vector<ModelEntry>& entries, co
       put.bind(6, e.family);
       put.bind(7, e.name);
       put.bind(8, e.scanned_at);
+      put.bind(9, e.legacy_hash);
       put.exec();
     }
     SQLite::Statement del(db, "DELETE FROM models WHERE path = ?");
@@ -71,11 +73,23 @@ Result<std::optional<ModelEntry>> find_model_by_hash(const Catalog& catalog, con
     return make_error("model hash '" + hash + "': expected 8 to 64 hex digits");
   return guarded("find model", [&]() -> Result<std::optional<ModelEntry>> {
     auto& db = CatalogInternals::db(catalog);
-    // An exact short hash or full sha256 first (indexed), then any prefix.
+    // An exact short hash or full sha256 first (indexed), then A1111's old 8-digit hash
+    // (which is not a prefix of the sha256), then any prefix.
     SQLite::Statement st(db, std::string(kColumns) +
-                                 "WHERE sha256 = ?1 OR short_hash = ?1 OR substr(sha256, 1, length(?1)) = ?1 "
-                                 "ORDER BY scanned_at DESC LIMIT 1");
+                                 "WHERE sha256 = ?1 OR short_hash = ?1 OR legacy_hash = ?1 OR "
+                                 "substr(sha256, 1, length(?1)) = ?1 "
+                                 "ORDER BY (sha256 = ?1 OR short_hash = ?1) DESC, (legacy_hash = ?1) DESC, scanned_at DESC "
+                                 "LIMIT 1");
     st.bind(1, h);
+    if (st.executeStep()) return std::optional<ModelEntry>(load(st));
+    return std::optional<ModelEntry>();
+  });
+}
+
+Result<std::optional<ModelEntry>> find_model_by_path(const Catalog& catalog, const std::string& path) {
+  return guarded("find model", [&]() -> Result<std::optional<ModelEntry>> {
+    SQLite::Statement st(CatalogInternals::db(catalog), std::string(kColumns) + "WHERE path = ?");
+    st.bind(1, path);
     if (st.executeStep()) return std::optional<ModelEntry>(load(st));
     return std::optional<ModelEntry>();
   });

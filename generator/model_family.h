@@ -30,6 +30,7 @@ class ModelFamily {
 // The embedded tiny-flow model (generator/pipeline.cpp).
 Result<std::unique_ptr<ModelFamily>> load_tiny_flow(const std::string& dir);
 // Stable Diffusion 1.x (generator/sd1/sd1_family.cpp).
-Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path);
+// `sha256`: the weights' hash when known (see LoadOptions), else computed.
+Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path, const std::string& sha256 = "");
 
 }  // namespace provena

@@ -65,7 +65,8 @@ Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
 const ModelInfo& Pipeline::model() const { return impl_->family->info(); }
 
-Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const std::string& device) {
+Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const LoadOptions& options) {
+  const std::string& device = options.device;
   try {
     if (device != "cpu" && device != "auto" && device != "cuda") return make_error("unknown device '" + device + "'");
     if (device == "cuda" && !torch::cuda::is_available()) return make_error("--device cuda: no CUDA device available");
@@ -73,7 +74,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const 
     const bool tiny_flow = std::filesystem::exists(path + "/model.json", ec);
     const bool sd1 = !tiny_flow && (std::filesystem::exists(path + "/unet", ec) || path.find(".safetensors") != std::string::npos ||
                                     path.find(".ckpt") != std::string::npos);
-    auto family = tiny_flow || !sd1 ? load_tiny_flow(path) : load_sd1(path);
+    auto family = tiny_flow || !sd1 ? load_tiny_flow(path) : load_sd1(path, options.sha256);
     if (!family) return family.error();
     auto impl = std::make_unique<Impl>();
     impl->family = std::move(*family);

@@ -51,11 +51,24 @@ struct GenerationStats {
   std::string sampler, schedule;  // what was used, sampler in A1111's naming ("Euler", "DPM++ 2M")
 };
 
+struct LoadOptions {
+  std::string device = "auto";  // auto (CUDA when available), cpu, cuda
+  // The weights' SHA-256 when the caller already knows it (the models registry keeps it
+  // per size and mtime): a multi-GB checkpoint is then not hashed again. Empty = hash it.
+  // (The embedded tiny-flow model is always hashed and checked against model.sha256.)
+  std::string sha256;
+};
+
 class Pipeline {
  public:
   // Loads a model: a folder with model.json (tiny-flow; the weights' sha256 checked against
   // model.sha256), a diffusers Stable Diffusion folder, or a single-file .safetensors checkpoint.
-  static Result<std::unique_ptr<Pipeline>> load(const std::string& model_path, const std::string& device = "auto");
+  static Result<std::unique_ptr<Pipeline>> load(const std::string& model_path, const LoadOptions& options);
+  static Result<std::unique_ptr<Pipeline>> load(const std::string& model_path, const std::string& device = "auto") {
+    LoadOptions options;
+    options.device = device;
+    return load(model_path, options);
+  }
   ~Pipeline();
   const ModelInfo& model() const;
   // Whether the model can honour the options' sampler, schedule and size (an error that

@@ -55,7 +55,8 @@ int cmd_models(const std::vector<std::string>& argv) {
   if (args.flag("--json")) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& m : *models)
-      a.push_back({{"name", m.name}, {"family", m.family}, {"hash", m.short_hash}, {"sha256", m.sha256}, {"path", m.path}});
+      a.push_back({{"name", m.name}, {"family", m.family}, {"hash", m.short_hash}, {"sha256", m.sha256},
+                   {"legacy_hash", m.legacy_hash}, {"path", m.path}});
     std::printf("%s\n", a.dump(2).c_str());
     return kExitOk;
   }

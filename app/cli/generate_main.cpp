@@ -20,6 +20,7 @@
 #include "app/cli/library_open.h"
 #include "app/library/import.h"
 #include "app/library/library.h"
+#include "app/library/models.h"
 #include "core/decode.h"
 #include "core/file_io.h"
 #include "core/own_format.h"
@@ -53,6 +54,22 @@ double peak_memory_mb() {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   return std::round(static_cast<double>(ru.ru_maxrss) / 1024.0 * 10) / 10;  // ru_maxrss is in KiB
+}
+
+// Loads a model. A checkpoint's (or diffusers folder's) SHA-256 comes from the models
+// registry, hashed once per size and mtime and registered when new, instead of hashing
+// gigabytes at every load; the embedded tiny-flow folder checks its own small hash.
+Result<std::unique_ptr<Pipeline>> load_model(Catalog& catalog, const std::string& path, const std::string& device) {
+  LoadOptions options;
+  options.device = device;
+  std::error_code ec;
+  if (!fs::exists(fs::path(path) / "model.json", ec)) {
+    auto entry = registered_model(catalog, path, [](const std::string& file) {
+      std::fprintf(stderr, "hashing %s (once: the models registry keeps its SHA-256)\n", file.c_str());
+    });
+    if (entry) options.sha256 = entry->sha256;  // else the pipeline's own error is the clearer one
+  }
+  return Pipeline::load(path, options);
 }
 
 std::string today() { return utc_now_iso8601().substr(0, 10); }  // YYYY-MM-DD, UTC
@@ -101,7 +118,7 @@ int run(const std::vector<std::string>& argv) {
   const std::string out_dir = args.option("--out").value_or(library + "/images/" + today());
   const std::string model_dir = args.option("--model").value_or(default_model_dir());
 
-  auto pipeline = Pipeline::load(model_dir, o.device);
+  auto pipeline = load_model(*catalog, model_dir, o.device);
   if (!pipeline) {
     std::fprintf(stderr, "provena: %s\n", pipeline.error().message.c_str());
     return kExitFailures;
@@ -372,7 +389,7 @@ int reproduce(const std::vector<std::string>& argv) {
   auto original = decode_image(*bytes);
   if (!original) return fail(*e.primary_path() + ": " + original.error().message);
 
-  auto pipeline = Pipeline::load(*model_dir, args.option("--device").value_or("auto"));
+  auto pipeline = load_model(*catalog, *model_dir, args.option("--device").value_or("auto"));
   if (!pipeline) return fail(pipeline.error().message);
   GenerateOptions o;
   o.prompt = *r.prompt;

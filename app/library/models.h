@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "db/catalog.h"
+#include "db/model_registry.h"
 
 namespace provena {
 
@@ -22,6 +23,17 @@ struct ModelScanReport {
 // (possibly long) hash.
 Result<ModelScanReport> scan_models(Catalog& catalog, const std::vector<std::string>& dirs,
                                     const std::function<void(const std::string&)>& on_hashing = {});
+
+// The registry's entry for one model (a .safetensors file, a diffusers or tiny-flow folder):
+// as stored when the weights' size and mtime are unchanged since they were hashed, else
+// hashed now (`on_hashing` is told the file first) and stored, so a multi-GB checkpoint is
+// hashed once, not at every load.
+Result<ModelEntry> registered_model(Catalog& catalog, const std::string& path,
+                                    const std::function<void(const std::string&)>& on_hashing = {});
+
+// A1111's model hash before October 2022: the first 8 hex digits of the SHA-256 of the
+// 64 KiB at offset 1 MiB ("Model hash: 7460a6fa").
+Result<std::string> a1111_legacy_hash(const std::string& path);
 
 // The family a .safetensors checkpoint belongs to, from its header's tensor names:
 // "sd1" (model.diffusion_model.* with a CLIP ViT-L text encoder), "sdxl", "lora", "unknown".

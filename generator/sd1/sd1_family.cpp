@@ -73,7 +73,7 @@ class Sd1 : public ModelFamily {
 
 }  // namespace
 
-Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path) {
+Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path, const std::string& known_sha256) {
   auto model = sd1::Model::load(path);
   if (!model) return model.error();
   auto f = std::make_unique<Sd1>();
@@ -89,9 +89,13 @@ Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path) {
         weights = (fs::path(path) / "unet" / name).string();
         break;
       }
-  auto sha = sha256_file(weights);
-  if (!sha) return sha.error();
-  f->model_info.sha256 = *sha;
+  if (known_sha256.empty()) {
+    auto sha = sha256_file(weights);
+    if (!sha) return sha.error();
+    f->model_info.sha256 = *sha;
+  } else {
+    f->model_info.sha256 = known_sha256;
+  }
   fs::path p(path);
   if (p.filename().empty()) p = p.parent_path();
   f->model_info.name = folder ? p.filename().string() : p.stem().string();

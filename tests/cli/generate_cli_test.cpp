@@ -192,8 +192,14 @@ TEST_F(GenerateCli, StableDiffusionCheckpointWithA1111Sampler) {
                         &out),
             0)
       << last_stderr();
+  // The checkpoint is hashed once, then its SHA-256 comes from the models registry.
+  EXPECT_NE(last_stderr().find("tiny_sd_diffusers/unet/diffusion_pytorch_model.safetensors (once"), std::string::npos)
+      << last_stderr();
   json made = json::parse(out);
   ASSERT_EQ(made.size(), 1u);
+  ASSERT_EQ(provena("models list --json", &out), 0);
+  ASSERT_EQ(json::parse(out).size(), 1u);
+  const std::string sha = json::parse(out)[0]["sha256"];
   ASSERT_EQ(provena("inspect --json " + shell_quote(made[0]["path"].get<std::string>()), &out), 0);
   json rec = json::parse(out);
   if (rec.is_array()) rec = rec[0];
@@ -201,6 +207,12 @@ TEST_F(GenerateCli, StableDiffusionCheckpointWithA1111Sampler) {
   EXPECT_EQ(rec["scheduler"], "karras");
   EXPECT_EQ(rec["model"], "tiny_sd_diffusers");
   EXPECT_EQ(rec["width"], 16);
+  EXPECT_EQ(rec["model_sha256"], sha);
+  ASSERT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " generate red --seed 4 " +
+                            "--steps 1 --size 16x16 --model " + shell_quote(sd) + " 2>" + shell_quote(tmp / "stderr.txt")),
+            0)
+      << last_stderr();
+  EXPECT_EQ(last_stderr().find("hashing"), std::string::npos) << last_stderr();
   // What this model cannot do is a usage error naming what it can.
   EXPECT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) +
                         " generate red --size 17x17 --model " + shell_quote(sd) + " 2>" + shell_quote(tmp / "stderr.txt")),
@@ -248,6 +260,7 @@ TEST_F(GenerateCli, ModelsRegistryFindsTheCheckpointOfAnA1111Image) {
                 &out),
             0)
       << last_stderr();
+  EXPECT_EQ(last_stderr().find("hashing"), std::string::npos) << last_stderr();  // scanned already
   auto own = read_file(json::parse(out)[0]["path"].get<std::string>());
   auto pixels = decode_png(*own);
   ASSERT_TRUE(pixels);
