@@ -30,6 +30,7 @@ struct GenerateOptions {
   std::string sampler, schedule;
   int width = 0, height = 0;  // 0 = the family's native size
   int clip_skip = 1;          // SD 1.x: A1111's "CLIP skip"
+  int64_t ensd = 0;           // SD 1.x: A1111's "ENSD", the step-noise seed offset of ancestral samplers
   // Called after each step; returning false cancels (generate then fails with "cancelled").
   std::function<bool(int step, int steps)> progress;
 };

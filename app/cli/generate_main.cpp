@@ -40,8 +40,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: provena generate PROMPT [--negative TEXT] [--seed N|random] [--steps N] [--cfg X] [--count N]\n"
     "                        [--size WxH] [--sampler NAME] [--schedule flow|discrete|karras] [--clip-skip N]\n"
-    "                        [--rng cpu|philox] [--device auto|cpu|cuda] [--model DIR|CHECKPOINT.safetensors]\n"
-    "                        [--out DIR] [--sidecar] [--json]\n"
+    "                        [--rng cpu|philox] [--ensd N] [--device auto|cpu|cuda]\n"
+    "                        [--model DIR|CHECKPOINT.safetensors] [--out DIR] [--sidecar] [--json]\n"
     "       provena generate --template NAME [--set SLOT=a|b ...] [same options]\n";
 
 std::string default_model_dir() {
@@ -77,7 +77,7 @@ std::string today() { return utc_now_iso8601().substr(0, 10); }  // YYYY-MM-DD, 
 int run(const std::vector<std::string>& argv) {
   Args args(argv, {"--json", "--sidecar", "--progress"},
             {"--negative", "--seed", "--steps", "--cfg", "--count", "--batch", "--rng", "--noise", "--device", "--model",
-             "--out", "--size", "--sampler", "--schedule", "--template", "--set", "--clip-skip"});
+             "--out", "--size", "--sampler", "--schedule", "--template", "--set", "--clip-skip", "--ensd"});
   if (args.positional().empty() && !args.option("--template")) throw UsageError{"generate needs a PROMPT or --template NAME"};
   GenerateOptions o;
   for (const auto& p : args.positional()) o.prompt += (o.prompt.empty() ? "" : " ") + p;
@@ -104,6 +104,7 @@ int run(const std::vector<std::string>& argv) {
   o.sampler = args.option("--sampler").value_or("");
   o.schedule = args.option("--schedule").value_or("");
   o.clip_skip = static_cast<int>(args.int_option("--clip-skip", 1, 1, 12));
+  o.ensd = args.int_option("--ensd", 0, 0, INT32_MAX);
   if (auto size = args.option("--size")) {
     char x = 0;
     if (std::sscanf(size->c_str(), "%d%c%d", &o.width, &x, &o.height) != 3 || x != 'x' || o.width < 1 || o.height < 1)
@@ -215,6 +216,7 @@ int run(const std::vector<std::string>& argv) {
     r.sampler = stats.sampler;
     r.scheduler = stats.schedule;
     if (o.clip_skip > 1) r.extra.emplace_back("Clip skip", std::to_string(o.clip_skip));
+    if (o.ensd) r.extra.emplace_back("ENSD", std::to_string(o.ensd));
     r.model = model.name;
     r.model_family = model.family;
     r.model_sha256 = model.sha256;
@@ -361,6 +363,18 @@ int reproduce(const std::vector<std::string>& argv) {
   if (rng.empty()) rng = a1111_like ? "GPU" : "cpu";
   std::optional<NoiseSource> noise = parse_noise_source(rng);
   if (!noise) return fail("unknown noise source '" + rng + "'");
+  // A1111's "Clip skip" and "ENSD" (the step-noise seed offset) change the picture too.
+  int clip_skip = 1;
+  int64_t ensd = 0;
+  for (const auto& [key, value] : r.extra) {
+    if (key != "Clip skip" && key != "ENSD") continue;
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end || v < (key == "ENSD" ? 0 : 1) || v > (key == "ENSD" ? INT32_MAX : 12))
+      return fail("the record's " + key + " '" + value + "' is not a number the generator takes");
+    if (key == "ENSD") ensd = v;
+    else clip_skip = static_cast<int>(v);
+  }
   if (!e.primary_path() || e.files.front().missing) return fail("the archived file is missing (nothing to compare with)");
   // The weights: by sha256 in the model folders, else in the registry (provena models
   // scan) by sha256 or by A1111's short "Model hash".
@@ -398,6 +412,8 @@ int reproduce(const std::vector<std::string>& argv) {
   o.steps = *r.steps;
   o.cfg = *r.cfg_scale;
   o.noise = *noise;
+  o.clip_skip = clip_skip;
+  o.ensd = ensd;
   o.sampler = r.sampler.value_or("");
   std::string schedule = r.scheduler.value_or("");
   for (char& ch : schedule) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -55,6 +55,7 @@ class Sd1 : public ModelFamily {
     g.cfg = o.cfg;
     g.batch = o.batch;
     g.noise = o.noise;
+    g.ensd = o.ensd;
     g.progress = o.progress;
     g.clip_skip = o.clip_skip;
     g.width = o.width ? o.width : model_info.resolution;

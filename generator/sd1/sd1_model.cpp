@@ -199,10 +199,16 @@ Result<std::vector<Image>> Model::generate(const GenerateOptions& o) {
     c.uncond = encode_prompt(o.negative, o.clip_skip);
     c.cfg = o.cfg;
     const int64_t lh = o.height / factor, lw = o.width / factor, ch = unet->config.in_channels;
+    // Noise as A1111 draws it (modules/rng.py, ImageRNG): one generator per image, seeded
+    // seed + i; its first draw is the initial latent, later draws (ancestral and SDE step
+    // noise) continue the same stream, or come from seed + i + ENSD when that is set. So
+    // an image is the same alone or anywhere in a batch.
+    std::vector<NoiseGenerator> rngs;
     std::vector<torch::Tensor> noises;
     for (int i = 0; i < o.batch; ++i) {
-      NoiseGenerator g(o.noise, static_cast<uint64_t>(o.seed + i));
-      noises.push_back(torch::tensor(g.randn({1, ch, lh, lw})).reshape({1, ch, lh, lw}));
+      rngs.emplace_back(o.noise, static_cast<uint64_t>(o.seed + i));
+      noises.push_back(torch::tensor(rngs.back().randn({1, ch, lh, lw})).reshape({1, ch, lh, lw}));
+      if (o.ensd) rngs.back() = NoiseGenerator(o.noise, static_cast<uint64_t>(o.seed + i + o.ensd));
     }
     auto ac = alphas_cumprod;
     torch::Tensor sigmas;
@@ -217,10 +223,10 @@ Result<std::vector<Image>> Model::generate(const GenerateOptions& o) {
     auto x = torch::cat(noises).to(device_) * sigmas[0].item<double>();
     sigmas = sigmas.to(device_);
     auto denoise = eps_denoiser(unet, c, ac.to(device_));
-    // Ancestral and SDE samplers draw their step noise from the first image's source and seed.
-    NoiseGenerator step_noise(o.noise, static_cast<uint64_t>(o.seed));
     auto noise_sampler = [&] {
-      return torch::tensor(step_noise.randn({x.size(0), ch, lh, lw})).reshape({x.size(0), ch, lh, lw}).to(device_);
+      std::vector<torch::Tensor> step;
+      for (auto& g : rngs) step.push_back(torch::tensor(g.randn({1, ch, lh, lw})).reshape({1, ch, lh, lw}));
+      return torch::cat(step).to(device_);
     };
     bool cancelled = false;
     auto out = sampling::sample(o.sampler, denoise, x, sigmas, noise_sampler,

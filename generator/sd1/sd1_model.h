@@ -41,6 +41,9 @@ struct GenerateOptions {
   bool karras = false;  // the Karras schedule instead of the discrete one
   int clip_skip = 1;
   NoiseSource noise = NoiseSource::kCpu;
+  // A1111's "ENSD" (eta noise seed delta): an ancestral sampler's step noise comes from
+  // seed + i + ensd instead of continuing image i's own stream.
+  int64_t ensd = 0;
   int batch = 1;
   std::function<bool(int step, int steps)> progress;  // false cancels
 };

@@ -276,6 +276,31 @@ TEST_F(GenerateCli, ModelsRegistryFindsTheCheckpointOfAnA1111Image) {
   json verdict = json::parse(out);
   EXPECT_EQ(verdict["verdict"], "identical") << out;  // no RNG field: A1111 drew on the GPU (philox)
 
+  // Euler a with A1111's ENSD and Clip skip: both read from the infotext. Without the ENSD
+  // the step noise differs and so does the picture.
+  ASSERT_EQ(run("generate red --seed 8 --steps 3 --cfg 5 --rng philox --size 64x64 --sampler 'Euler a' --clip-skip 2 "
+                "--ensd 31337 --model " + shell_quote(models + "/tiny.safetensors") + " --out " + shell_quote(tmp / "made") +
+                    " --json",
+                &out),
+            0)
+      << last_stderr();
+  auto ancestral = decode_png(*read_file(json::parse(out)[0]["path"].get<std::string>()));
+  ASSERT_TRUE(ancestral);
+  auto reproduce_with = [&](const std::string& file_name, const std::string& fields) {
+    const std::string name = tmp / ("a1111/" + file_name);
+    auto file = encode_png(*ancestral, {{"parameters", "red\nSteps: 3, Sampler: Euler a, CFG scale: 5, Seed: 8, Size: 64x64, "
+                                                       "Model hash: " + short_hash + ", Model: tiny" + fields}});
+    EXPECT_TRUE(file && write_file_atomic(name, *file));
+    EXPECT_EQ(provena("import " + shell_quote(name)), 0);
+    std::string o;
+    EXPECT_EQ(provena("show --json " + shell_quote(name), &o), 0);
+    EXPECT_EQ(run("reproduce " + std::to_string(json::parse(o)["id"].get<int64_t>()) + " --json", &o), 0) << last_stderr();
+    return json::parse(o)["verdict"].get<std::string>();
+  };
+  EXPECT_EQ(reproduce_with("00003-8.png", ", Clip skip: 2, ENSD: 31337"), "identical");
+  EXPECT_NE(reproduce_with("00004-8.png", ", Clip skip: 2"), "identical");
+  EXPECT_NE(reproduce_with("00005-8.png", ", ENSD: 31337"), "identical");
+
   // An unknown hash names where it looked.
   auto other = encode_png(*pixels, {{"parameters", "red\nSteps: 3, Sampler: Euler, CFG scale: 5, Seed: 3, Size: 64x64, "
                                                    "Model hash: 0123456789, Model: elsewhere"}});

@@ -352,6 +352,56 @@ TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
   EXPECT_GT((plain - strong).abs().max().item<double>(), 1e-3);
 }
 
+// A1111's ImageRNG: one noise stream per image (seed + i) that the ancestral step noise
+// continues, or restarts at seed + i + ENSD. So an Euler a image is the same alone and in
+// a batch, and ENSD changes Euler a but not Euler.
+TEST(Sd1Model, AncestralStepNoiseIsPerImageAndHonoursEnsd) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  ::provena::testing::TempDir tmp;
+  LoadOptions lo;
+  lo.tokenizer = tiny_tokenizer(tmp);
+  auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+  ASSERT_TRUE(m) << m.error().message;
+  auto diff = [](const Image& x, const Image& y) {
+    int worst = 0;
+    for (size_t i = 0; i < x.pixels.size(); ++i) worst = std::max(worst, std::abs(int(x.pixels[i]) - int(y.pixels[i])));
+    return worst;
+  };
+  GenerateOptions o;
+  o.prompt = "a red fox";
+  o.steps = 4;
+  o.width = o.height = 16;
+  o.noise = NoiseSource::kPhilox;
+  o.sampler = sampling::Sampler::kEulerAncestral;
+  o.seed = 11;
+  o.batch = 2;
+  auto pair = (*m)->generate(o);
+  ASSERT_TRUE(pair && pair->size() == 2u);
+  o.batch = 1;
+  o.seed = 12;
+  auto second_alone = (*m)->generate(o);
+  ASSERT_TRUE(second_alone);
+  EXPECT_LE(diff((*pair)[1], (*second_alone)[0]), 1);
+
+  o.ensd = 31337;
+  auto with_ensd = (*m)->generate(o);
+  ASSERT_TRUE(with_ensd);
+  EXPECT_GT(diff((*with_ensd)[0], (*second_alone)[0]), 1);
+  o.seed = 11;
+  o.batch = 2;
+  auto pair_ensd = (*m)->generate(o);
+  ASSERT_TRUE(pair_ensd && pair_ensd->size() == 2u);
+  EXPECT_LE(diff((*pair_ensd)[1], (*with_ensd)[0]), 1);
+
+  o.batch = 1;
+  o.sampler = sampling::Sampler::kEuler;  // no step noise: ENSD has nothing to change
+  auto euler_ensd = (*m)->generate(o);
+  o.ensd = 0;
+  auto euler = (*m)->generate(o);
+  ASSERT_TRUE(euler && euler_ensd);
+  EXPECT_EQ((*euler)[0].pixels, (*euler_ensd)[0].pixels);
+}
+
 TEST(Sd1Model, LoadsASingleFileWithItsConfigBeside) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
