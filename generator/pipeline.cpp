@@ -25,7 +25,10 @@ class TinyFlow : public ModelFamily {
   tiny::Model model{nullptr};
   ModelInfo model_info;
   const ModelInfo& info() const override { return model_info; }
-  void to(torch::Device device) override { model->to(device); }
+  torch::Dtype to(torch::Device device, torch::Dtype) override {
+    model->to(device);
+    return torch::kFloat32;  // small enough that fp32 costs nothing, and exact across devices
+  }
   Status check(const GenerateOptions& o) const override;
   Result<std::vector<Image>> generate(const GenerateOptions& o, torch::Device dev, GenerationStats* stats) override;
 };
@@ -59,17 +62,35 @@ Result<std::unique_ptr<ModelFamily>> load_tiny_flow(const std::string& dir) {
 struct Pipeline::Impl {
   std::unique_ptr<ModelFamily> family;
   torch::Device device{torch::kCPU};
+  torch::Dtype dtype = torch::kFloat32;
 };
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::~Pipeline() = default;
 const ModelInfo& Pipeline::model() const { return impl_->family->info(); }
 
+namespace {
+
+// The device and weight precision the options ask for, checked before any loading.
+Result<std::pair<torch::Device, torch::Dtype>> placement(const LoadOptions& o) {
+  if (o.device != "cpu" && o.device != "auto" && o.device != "cuda") return make_error("unknown device '" + o.device + "'");
+  if (o.device == "cuda" && !torch::cuda::is_available()) return make_error("--device cuda: no CUDA device available");
+  if (o.precision != "auto" && o.precision != "fp32" && o.precision != "fp16" && o.precision != "bf16")
+    return make_error("unknown precision '" + o.precision + "' (auto, fp32, fp16, bf16)");
+  const bool cuda = o.device == "cuda" || (o.device == "auto" && torch::cuda::is_available());
+  if (o.precision == "fp16" && !cuda) return make_error("precision fp16 needs a CUDA device (bf16 or fp32 run on the CPU)");
+  const torch::Dtype dtype = o.precision == "fp16" || (o.precision == "auto" && cuda) ? torch::kHalf
+                             : o.precision == "bf16"                                 ? torch::kBFloat16
+                                                                                     : torch::kFloat32;
+  return std::make_pair(cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU), dtype);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const LoadOptions& options) {
-  const std::string& device = options.device;
   try {
-    if (device != "cpu" && device != "auto" && device != "cuda") return make_error("unknown device '" + device + "'");
-    if (device == "cuda" && !torch::cuda::is_available()) return make_error("--device cuda: no CUDA device available");
+    auto place = placement(options);
+    if (!place) return place.error();
     std::error_code ec;
     const bool tiny_flow = std::filesystem::exists(path + "/model.json", ec);
     const bool sd1 = !tiny_flow && (std::filesystem::exists(path + "/unet", ec) || path.find(".safetensors") != std::string::npos ||
@@ -78,11 +99,27 @@ Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const 
     if (!family) return family.error();
     auto impl = std::make_unique<Impl>();
     impl->family = std::move(*family);
-    if (device == "cuda" || (device == "auto" && torch::cuda::is_available())) impl->device = torch::Device(torch::kCUDA, 0);
-    impl->family->to(impl->device);
+    impl->device = place->first;
+    impl->dtype = impl->family->to(impl->device, place->second);
     return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
   } catch (const std::exception& e) {
     return make_error(path + ": cannot load the model: " + e.what());
+  }
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::random_sd15(const LoadOptions& options, uint64_t seed) {
+  try {
+    auto place = placement(options);
+    if (!place) return place.error();
+    auto family = provena::random_sd15(seed);
+    if (!family) return family.error();
+    auto impl = std::make_unique<Impl>();
+    impl->family = std::move(*family);
+    impl->device = place->first;
+    impl->dtype = impl->family->to(impl->device, place->second);
+    return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+  } catch (const std::exception& e) {
+    return make_error(std::string("random SD 1.5: ") + e.what());
   }
 }
 
@@ -105,6 +142,7 @@ Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, Generati
   }
 #endif
   stats->torch_version = TORCH_VERSION;
+  stats->precision = impl_->dtype == torch::kHalf ? "fp16" : impl_->dtype == torch::kBFloat16 ? "bf16" : "fp32";
   return images;
 }
 

@@ -48,6 +48,7 @@ struct GenerationStats {
   std::string gpu_name;      // e.g. "NVIDIA H100 80GB HBM3"; empty on the CPU
   std::string cuda_version;  // the CUDA runtime torch was built with, e.g. "12.4"; empty on the CPU
   std::string torch_version;
+  std::string precision;     // what the model ran in: "fp32", "fp16", "bf16"
   double seconds = 0;
   std::string sampler, schedule;  // what was used, sampler in A1111's naming ("Euler", "DPM++ 2M")
 };
@@ -58,6 +59,10 @@ struct LoadOptions {
   // per size and mtime): a multi-GB checkpoint is then not hashed again. Empty = hash it.
   // (The embedded tiny-flow model is always hashed and checked against model.sha256.)
   std::string sha256;
+  // Weights' precision: auto (fp16 on CUDA, fp32 on the CPU), fp32, fp16 (CUDA only), bf16.
+  // SD 1.x runs its text encoder and UNet in it (the VAE and the sampler stay fp32);
+  // the embedded tiny-flow model is always fp32.
+  std::string precision = "auto";
 };
 
 class Pipeline {
@@ -70,6 +75,10 @@ class Pipeline {
     options.device = device;
     return load(model_path, options);
   }
+  // Stable Diffusion 1.5's architecture with random weights from `seed`: the real model's
+  // shapes and FLOPs (860M-parameter UNet, CLIP ViT-L/14 text encoder, VAE) without a
+  // checkpoint, for benchmarks (bench/sd1_bench). Its pictures are noise.
+  static Result<std::unique_ptr<Pipeline>> random_sd15(const LoadOptions& options, uint64_t seed = 0);
   ~Pipeline();
   const ModelInfo& model() const;
   // Whether the model can honour the options' sampler, schedule and size (an error that

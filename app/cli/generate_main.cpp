@@ -40,7 +40,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: provena generate PROMPT [--negative TEXT] [--seed N|random] [--steps N] [--cfg X] [--count N]\n"
     "                        [--size WxH] [--sampler NAME] [--schedule flow|discrete|karras] [--clip-skip N]\n"
-    "                        [--rng cpu|philox] [--ensd N] [--device auto|cpu|cuda]\n"
+    "                        [--rng cpu|philox] [--ensd N] [--device auto|cpu|cuda] [--precision auto|fp32|fp16|bf16]\n"
     "                        [--model DIR|CHECKPOINT.safetensors] [--out DIR] [--sidecar] [--json]\n"
     "       provena generate --template NAME [--set SLOT=a|b ...] [same options]\n";
 
@@ -59,9 +59,11 @@ double peak_memory_mb() {
 // Loads a model. A checkpoint's (or diffusers folder's) SHA-256 comes from the models
 // registry, hashed once per size and mtime and registered when new, instead of hashing
 // gigabytes at every load; the embedded tiny-flow folder checks its own small hash.
-Result<std::unique_ptr<Pipeline>> load_model(Catalog& catalog, const std::string& path, const std::string& device) {
+Result<std::unique_ptr<Pipeline>> load_model(Catalog& catalog, const std::string& path, const std::string& device,
+                                             const std::string& precision) {
   LoadOptions options;
   options.device = device;
+  options.precision = precision;
   std::error_code ec;
   if (!fs::exists(fs::path(path) / "model.json", ec)) {
     auto entry = registered_model(catalog, path, [](const std::string& file) {
@@ -72,11 +74,20 @@ Result<std::unique_ptr<Pipeline>> load_model(Catalog& catalog, const std::string
   return Pipeline::load(path, options);
 }
 
+// Sets (or, with an empty value, removes) one of a record's extra fields.
+void set_extra(Record& r, const std::string& key, const std::string& value) {
+  r.extra.erase(std::remove_if(r.extra.begin(), r.extra.end(), [&](const auto& kv) { return kv.first == key; }), r.extra.end());
+  if (!value.empty()) r.extra.emplace_back(key, value);
+}
+
+// "Precision: fp16" in a record made in half precision (fp32, the CPU's, is not written).
+std::string precision_field(const GenerationStats& stats) { return stats.precision == "fp32" ? "" : stats.precision; }
+
 std::string today() { return utc_now_iso8601().substr(0, 10); }  // YYYY-MM-DD, UTC
 
 int run(const std::vector<std::string>& argv) {
   Args args(argv, {"--json", "--sidecar", "--progress"},
-            {"--negative", "--seed", "--steps", "--cfg", "--count", "--batch", "--rng", "--noise", "--device", "--model",
+            {"--negative", "--seed", "--steps", "--cfg", "--count", "--batch", "--rng", "--noise", "--device", "--precision", "--model",
              "--out", "--size", "--sampler", "--schedule", "--template", "--set", "--clip-skip", "--ensd"});
   if (args.positional().empty() && !args.option("--template")) throw UsageError{"generate needs a PROMPT or --template NAME"};
   GenerateOptions o;
@@ -111,6 +122,8 @@ int run(const std::vector<std::string>& argv) {
       throw UsageError{"--size expects WIDTHxHEIGHT, e.g. 512x512"};
   }
   o.device = args.option("--device").value_or("auto");
+  if (auto p = args.option("--precision"); p && *p != "auto" && *p != "fp32" && *p != "fp16" && *p != "bf16")
+    throw UsageError{"--precision expects auto, fp32, fp16 or bf16"};
   const bool json_out = args.flag("--json");
 
   auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
@@ -119,7 +132,7 @@ int run(const std::vector<std::string>& argv) {
   const std::string out_dir = args.option("--out").value_or(library + "/images/" + today());
   const std::string model_dir = args.option("--model").value_or(default_model_dir());
 
-  auto pipeline = load_model(*catalog, model_dir, o.device);
+  auto pipeline = load_model(*catalog, model_dir, o.device, args.option("--precision").value_or("auto"));
   if (!pipeline) {
     std::fprintf(stderr, "provena: %s\n", pipeline.error().message.c_str());
     return kExitFailures;
@@ -217,6 +230,7 @@ int run(const std::vector<std::string>& argv) {
     r.scheduler = stats.schedule;
     if (o.clip_skip > 1) r.extra.emplace_back("Clip skip", std::to_string(o.clip_skip));
     if (o.ensd) r.extra.emplace_back("ENSD", std::to_string(o.ensd));
+    set_extra(r, "Precision", precision_field(stats));
     r.model = model.name;
     r.model_family = model.family;
     r.model_sha256 = model.sha256;
@@ -315,7 +329,7 @@ Comparison compare_pixels(const Image& original, const Image& repro) {
 }
 
 int reproduce(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json", "--progress"}, {"--device", "--out"});
+  Args args(argv, {"--json", "--progress"}, {"--device", "--precision", "--out"});
   if (args.positional().size() != 1) throw UsageError{"reproduce needs exactly one ID or PATH"};
   const std::string& what = args.positional()[0];
   auto catalog = open_catalog(args, Catalog::Mode::kReadWrite);
@@ -403,7 +417,16 @@ int reproduce(const std::vector<std::string>& argv) {
   auto original = decode_image(*bytes);
   if (!original) return fail(*e.primary_path() + ": " + original.error().message);
 
-  auto pipeline = load_model(*catalog, *model_dir, args.option("--device").value_or("auto"));
+  // The recorded precision where this machine can run it (fp16 needs a GPU); our own
+  // records without one were made in fp32; other tools' in what the GPU default is.
+  std::string precision = args.option("--precision").value_or("");
+  for (const auto& [key, value] : r.extra)
+    if (precision.empty() && key == "Precision") precision = value;
+  if (precision.empty() && r.tool == "provena") precision = "fp32";
+  const std::string device = args.option("--device").value_or("auto");
+  auto pipeline = load_model(*catalog, *model_dir, device, precision.empty() ? "auto" : precision);
+  if (!pipeline && !precision.empty() && !args.option("--precision"))
+    pipeline = load_model(*catalog, *model_dir, device, "auto");
   if (!pipeline) return fail(pipeline.error().message);
   GenerateOptions o;
   o.prompt = *r.prompt;
@@ -444,6 +467,7 @@ int reproduce(const std::vector<std::string>& argv) {
   rr.system.app_version = PROVENA_VERSION;
   rr.system.torch_version = stats.torch_version;
   rr.system.device = stats.device;
+  set_extra(rr, "Precision", precision_field(stats));
   if (!stats.gpu_name.empty()) rr.system.gpu_name = stats.gpu_name;
   if (!stats.cuda_version.empty()) rr.system.cuda = stats.cuda_version;
   rr.performance = PerformanceInfo{};

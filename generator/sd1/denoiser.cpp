@@ -15,7 +15,11 @@ torch::Tensor sigma_to_t(const torch::Tensor& sigma, const torch::Tensor& alphas
 
 sampling::Denoiser eps_denoiser(UNet unet, Conditioning c, torch::Tensor alphas_cumprod, torch::Tensor sigmas,
                                 torch::Tensor timesteps) {
-  return [unet, c, alphas_cumprod, sigmas, timesteps](const torch::Tensor& x, const torch::Tensor& sigma) mutable {
+  // The UNet may run in half precision; the sampler's latents stay float32.
+  const auto dtype = unet->conv_in->weight.scalar_type();
+  if (c.cond.defined()) c.cond = c.cond.to(dtype);
+  if (c.uncond.defined()) c.uncond = c.uncond.to(dtype);
+  return [unet, c, alphas_cumprod, sigmas, timesteps, dtype](const torch::Tensor& x, const torch::Tensor& sigma) mutable {
     // The timestep of this sigma: the scheduler's own where it pairs one, else interpolated.
     torch::Tensor t;
     if (timesteps.defined()) {
@@ -30,7 +34,7 @@ sampling::Denoiser eps_denoiser(UNet unet, Conditioning c, torch::Tensor alphas_
       t = sigma_to_t(sigma, alphas_cumprod);
     }
     auto scale = sigma.view({-1, 1, 1, 1});
-    auto input = x / (scale.pow(2) + 1).sqrt();
+    auto input = (x / (scale.pow(2) + 1).sqrt()).to(dtype);
     const int64_t b = x.size(0);
     auto expand = [&](const torch::Tensor& ctx) { return ctx.size(0) == b ? ctx : ctx.expand({b, -1, -1}); };
     torch::Tensor eps;
@@ -46,9 +50,9 @@ sampling::Denoiser eps_denoiser(UNet unet, Conditioning c, torch::Tensor alphas_
         eps_uncond = unet->forward(input, t, expand(c.uncond));
         eps_cond = unet->forward(input, t, expand(c.cond));
       }
-      eps = eps_uncond + c.cfg * (eps_cond - eps_uncond);
+      eps = eps_uncond.to(x.scalar_type()) + c.cfg * (eps_cond.to(x.scalar_type()) - eps_uncond.to(x.scalar_type()));
     }
-    return x - scale * eps;
+    return x - scale * eps.to(x.scalar_type());
   };
 }
 

@@ -30,7 +30,10 @@ class Sd1 : public ModelFamily {
   std::unique_ptr<sd1::Model> model;
   ModelInfo model_info;
   const ModelInfo& info() const override { return model_info; }
-  void to(torch::Device device) override { model->to(device); }
+  torch::Dtype to(torch::Device device, torch::Dtype dtype) override {
+    model->to(device, dtype);
+    return dtype;
+  }
 
   Status check(const GenerateOptions& o) const override {
     sampling::Sampler s;
@@ -72,7 +75,26 @@ class Sd1 : public ModelFamily {
   }
 };
 
+// Size and parameter count from the loaded modules.
+std::unique_ptr<ModelFamily> described(std::unique_ptr<Sd1> f) {
+  f->model_info.family = "sd1";
+  f->model_info.parameters = f->model->parameter_count();
+  // SD 1.x works at 512; tiny test models at 8 latent cells times their VAE's factor.
+  const int factor = 1 << (f->model->vae->config.block_out.size() - 1);
+  f->model_info.resolution = f->model->unet->config.block_out[0] >= 320 ? 512 : 8 * factor;
+  return f;
+}
+
 }  // namespace
+
+Result<std::unique_ptr<ModelFamily>> random_sd15(uint64_t seed) {
+  auto model = sd1::Model::random({}, seed);
+  if (!model) return model.error();
+  auto f = std::make_unique<Sd1>();
+  f->model = std::move(*model);
+  f->model_info.name = "random-sd1.5";
+  return described(std::move(f));
+}
 
 Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path, const std::string& known_sha256) {
   auto model = sd1::Model::load(path);
@@ -100,12 +122,7 @@ Result<std::unique_ptr<ModelFamily>> load_sd1(const std::string& path, const std
   fs::path p(path);
   if (p.filename().empty()) p = p.parent_path();
   f->model_info.name = folder ? p.filename().string() : p.stem().string();
-  f->model_info.family = "sd1";
-  f->model_info.parameters = f->model->parameter_count();
-  // SD 1.x works at 512; tiny test models at 8 latent cells times their VAE's factor.
-  const int factor = 1 << (f->model->vae->config.block_out.size() - 1);
-  f->model_info.resolution = f->model->unet->config.block_out[0] >= 320 ? 512 : 8 * factor;
-  return std::unique_ptr<ModelFamily>(std::move(f));
+  return described(std::move(f));
 }
 
 }  // namespace provena

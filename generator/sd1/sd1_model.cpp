@@ -152,6 +152,27 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
   }
 }
 
+Result<std::unique_ptr<Model>> Model::random(const LoadOptions& options, uint64_t seed) {
+  try {
+    torch::manual_seed(seed);
+    auto m = std::make_unique<Model>();
+    m->alphas_cumprod = sampling::sd_alphas_cumprod();
+    m->text = ClipTextModel(ClipTextConfig{});
+    m->unet = UNet(UNetConfig{});
+    m->vae = Vae(VaeConfig{});
+    m->layout_ = "random";
+    auto tokenizer = find_tokenizer("", options);
+    if (!tokenizer) return tokenizer.error();
+    m->tokenizer = std::move(*tokenizer);
+    m->text->eval();
+    m->unet->eval();
+    m->vae->eval();
+    return m;
+  } catch (const std::exception& e) {
+    return make_error(std::string("cannot build a random SD 1.5: ") + e.what());
+  }
+}
+
 int64_t Model::parameter_count() {
   int64_t n = 0;
   for (torch::nn::Module* mod : {static_cast<torch::nn::Module*>(text.get()), static_cast<torch::nn::Module*>(unet.get()),
@@ -160,11 +181,11 @@ int64_t Model::parameter_count() {
   return n;
 }
 
-void Model::to(torch::Device device) {
+void Model::to(torch::Device device, torch::Dtype dtype) {
   device_ = device;
-  text->to(device);
-  unet->to(device);
-  vae->to(device);
+  text->to(device, dtype);
+  unet->to(device, dtype);
+  vae->to(device, torch::kFloat32);
 }
 
 torch::Tensor Model::encode_prompt(const std::string& prompt, int clip_skip) {
@@ -173,7 +194,12 @@ torch::Tensor Model::encode_prompt(const std::string& prompt, int clip_skip) {
   std::vector<torch::Tensor> parts;
   for (const auto& w : prompt_windows(*tokenizer, prompt)) {
     std::vector<int64_t> ids(w.ids.begin(), w.ids.end());
-    auto z = text->encode(torch::tensor(ids, torch::kLong).unsqueeze(0).to(device_), clip_skip);
+    for (int64_t id : ids)
+      if (id < 0 || id >= text->config.vocab)
+        throw std::runtime_error("the tokenizer gives token id " + std::to_string(id) + " but the text encoder has " +
+                                 std::to_string(text->config.vocab) +
+                                 " tokens: the CLIP vocabulary does not belong to this model");
+    auto z = text->encode(torch::tensor(ids, torch::kLong).unsqueeze(0).to(device_), clip_skip).to(torch::kFloat32);
     auto weights = torch::tensor(w.weights, torch::kFloat64).to(z.dtype()).to(device_).view({1, -1, 1});
     const auto original_mean = z.mean();
     z = z * weights;

@@ -51,13 +51,18 @@ struct GenerateOptions {
 class Model {
  public:
   static Result<std::unique_ptr<Model>> load(const std::string& path, const LoadOptions& options = {});
+  // SD 1.5's architecture (the configs' defaults) with torch's random initialization from
+  // `seed`: the real model's shapes and FLOPs without its weights, for benchmarks.
+  static Result<std::unique_ptr<Model>> random(const LoadOptions& options, uint64_t seed);
   Result<std::vector<Image>> generate(const GenerateOptions& options);
   // The conditioning of a prompt as A1111 makes it: emphasis and BREAK parsed, 77-token
   // windows (prompt_weights.h) encoded one by one with their weights, concatenated.
   torch::Tensor encode_prompt(const std::string& text, int clip_skip);
   int64_t parameter_count();
   const std::string& layout() const { return layout_; }  // "diffusers" or "ldm"
-  void to(torch::Device device);
+  // The text encoder and the UNet in `dtype` (half precision on a GPU); the VAE stays
+  // float32, as do the sampler's latents and the prompt's weighting.
+  void to(torch::Device device, torch::Dtype dtype = torch::kFloat32);
 
   ClipTextModel text{nullptr};
   UNet unet{nullptr};

@@ -402,6 +402,50 @@ TEST(Sd1Model, AncestralStepNoiseIsPerImageAndHonoursEnsd) {
   EXPECT_EQ((*euler)[0].pixels, (*euler_ensd)[0].pixels);
 }
 
+// Half precision: the text encoder and UNet in bfloat16 (fp16 is for GPUs; the CPU runs
+// bf16), the sampler and VAE in float32. The picture stays close to the fp32 one.
+TEST(Sd1Model, RunsInBfloat16CloseToFloat32) {
+  PROVENA_NEED_GENERATOR_FIXTURES();
+  ::provena::testing::TempDir tmp;
+  LoadOptions lo;
+  lo.tokenizer = tiny_tokenizer(tmp);
+  auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+  ASSERT_TRUE(m) << m.error().message;
+  GenerateOptions o;
+  o.prompt = "a red fox";
+  o.steps = 4;
+  o.width = o.height = 16;
+  o.seed = 2;
+  auto full = (*m)->generate(o);
+  ASSERT_TRUE(full) << full.error().message;
+  (*m)->to(torch::kCPU, torch::kBFloat16);
+  EXPECT_EQ((*m)->unet->conv_in->weight.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ((*m)->vae->decoder->parameters()[0].scalar_type(), torch::kFloat32);
+  auto half = (*m)->generate(o);
+  ASSERT_TRUE(half) << half.error().message;
+  double sq = 0;
+  int worst = 0;
+  const auto& a = (*full)[0].pixels;
+  const auto& b = (*half)[0].pixels;
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const int d = std::abs(int(a[i]) - int(b[i]));
+    sq += d * d, worst = std::max(worst, d);
+  }
+  const double psnr = 10 * std::log10(255.0 * 255.0 / std::max(sq / a.size(), 1e-9));
+  EXPECT_GT(worst, 0);  // it did run in lower precision
+  EXPECT_GT(psnr, 25) << "max diff " << worst;
+  // A vocabulary that is not the model's says so instead of indexing out of range.
+  LoadOptions wrong;
+  wrong.tokenizer = generator_fixture("bpe_simple_vocab_16e6.txt.gz");
+  auto mismatched = Model::load(generator_fixture("tiny_sd_diffusers"), wrong);
+  ASSERT_TRUE(mismatched) << mismatched.error().message;
+  o.prompt = "a photograph of an astronaut";
+  auto refused = (*mismatched)->generate(o);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("does not belong to this model"), std::string::npos) << refused.error().message;
+}
+
 TEST(Sd1Model, LoadsASingleFileWithItsConfigBeside) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
@@ -481,6 +525,28 @@ TEST(Sd1Model, ThroughThePipeline) {
   EXPECT_EQ(stats.sampler, "Euler a");
   EXPECT_EQ(stats.schedule, "karras");
   EXPECT_EQ(stats.device, "cpu");
+  EXPECT_EQ(stats.precision, "fp32");  // auto on the CPU
+
+  // Precision: bf16 runs on the CPU, fp16 needs CUDA, a known hash is taken as given.
+  ::setenv("PROVENA_CLIP_TOKENIZER", tiny_tokenizer(tmp).c_str(), 1);
+  ::provena::LoadOptions lo;
+  lo.device = "cpu";
+  lo.precision = "bf16";
+  lo.sha256 = std::string(64, 'a');
+  auto bf16 = Pipeline::load(generator_fixture("tiny_sd_diffusers"), lo);
+  lo.precision = "fp16";
+  auto fp16 = Pipeline::load(generator_fixture("tiny_sd_diffusers"), lo);
+  lo.precision = "fp8";
+  auto fp8 = Pipeline::load(generator_fixture("tiny_sd_diffusers"), lo);
+  ::unsetenv("PROVENA_CLIP_TOKENIZER");
+  ASSERT_TRUE(bf16) << bf16.error().message;
+  EXPECT_EQ((*bf16)->model().sha256, std::string(64, 'a'));
+  ASSERT_TRUE((*bf16)->generate(o, &stats));
+  EXPECT_EQ(stats.precision, "bf16");
+  ASSERT_FALSE(fp16);
+  EXPECT_NE(fp16.error().message.find("fp16 needs a CUDA device"), std::string::npos) << fp16.error().message;
+  ASSERT_FALSE(fp8);
+  EXPECT_NE(fp8.error().message.find("unknown precision 'fp8'"), std::string::npos);
 }
 
 // A1111's own examples for parse_prompt_attention (its docstring), and BREAK.
