@@ -57,6 +57,28 @@ inline int run_command(const std::string& cmd, std::string* out = nullptr) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A CLIP tokenizer folder for the tiny SD fixtures, whose vocabulary has 1000 ids
+// (998/999 play <|startoftext|>/<|endoftext|>): a few letters and their word ends, one
+// merge ("r e"); everything else is unknown (-> 999). Returns the folder.
+inline std::string tiny_clip_tokenizer(const TempDir& dir) {
+  const std::string folder = dir / "tokenizer";
+  std::filesystem::create_directories(folder);
+  std::string vocab = R"({"<|startoftext|>": 998, "<|endoftext|>": 999)";
+  int id = 10;
+  for (const char* t : {"a", "b", "c", "d", "e", "f", "o", "r", "x", "w", "l", "u"}) {
+    vocab += ", \"" + std::string(t) + "\": " + std::to_string(id++);
+    vocab += ", \"" + std::string(t) + "</w>\": " + std::to_string(id++);
+  }
+  vocab += ", \"re\": " + std::to_string(id) + "}";
+  for (const auto& [name, text] : {std::pair<std::string, std::string>{"vocab.json", vocab}, {"merges.txt", "#version: 0.2\nr e\n"}}) {
+    std::FILE* f = std::fopen((folder + "/" + name).c_str(), "wb");
+    if (!f) return folder;
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  return folder;
+}
+
 // One PNG chunk with a correct CRC, for building odd files by hand.
 inline std::string png_chunk(const std::string& type, const std::string& data) {
   std::string out;

@@ -48,7 +48,7 @@ constexpr const char* kUsage =
     "  template export|import FILE, template wildcard NAME [VALUE... | --from FILE | --rm]\n"
     "                                     the prompt-template library\n"
     "  gui [--query Q] [--tab library|generate|templates|import|statistics] [--select ID] [--import PATH]\n"
-    "      [--template NAME] [--screenshot FILE]\n"
+    "      [--template NAME] [--model PATH] [--screenshot FILE]\n"
     "                                     the desktop app on this library (docs/gui.md)\n"
     "  models scan [DIR...] [--json], models list [--json]\n"
     "                                     the models registry: checkpoints and model folders with their\n"

@@ -71,6 +71,14 @@ struct FilterState {
 };
 
 // The generate panel's form and its running job.
+// A model the Generate tab can use: a model folder (tiny-flow; the embedded one first) or
+// a checkpoint from the models registry (`provena models scan`, or the tab's Scan button).
+struct ModelChoice {
+  std::string name, path, family;  // family: "tiny-flow", "sd1"
+  std::string hash;                // A1111's short hash (first 10 hex digits of the SHA-256)
+  bool embedded = false;
+};
+
 struct GenerateState {
   std::string prompt = "a large red circle at center on a blue background";
   std::string negative;
@@ -83,9 +91,14 @@ struct GenerateState {
   std::string template_name;
   std::map<std::string, std::string> slot_values;
   std::string model_dir;      // "" = the embedded model
+  std::string model_family = "tiny-flow";  // of the chosen model: what the form offers
   std::string noise = "cpu";  // cpu | philox (A1111's "NV")
-  std::vector<ModelFolder> models;  // the model folders found (embedded, $PROVENA_MODELS, LIBRARY/models)
-  bool models_loading = false, models_stale = true;
+  // SD 1.x only (tiny-flow fixes them): sampler in A1111's naming, schedule, size, CLIP skip.
+  std::string sampler = "DPM++ 2M", schedule = "karras";
+  int width = 512, height = 512, clip_skip = 1;
+  std::vector<ModelChoice> models;  // model folders (embedded, $PROVENA_MODELS, LIBRARY/models) + the registry's
+  bool models_loading = false, models_stale = true, models_scanning = false;
+  std::string models_note;          // the last scan's summary or error
   bool running = false;
   std::vector<int64_t> made;  // asset ids of the last run
   std::string error;

@@ -20,6 +20,7 @@
 
 #include "app/gui/panels.h"
 #include "app/library/library.h"
+#include "app/library/models.h"
 #include "core/file_io.h"
 #include "core/png.h"
 
@@ -72,6 +73,7 @@ struct Options {
   std::string library, query, tab = "library", screenshot;
   std::string import_path;  // import this folder (or file) at start
   std::string edit_template;  // open this template in the Templates tab
+  std::string model;          // open the Generate tab with this model (folder or checkpoint)
   int64_t select = 0;
   int width = 1400, height = 860, frames = 10;
 };
@@ -79,7 +81,7 @@ struct Options {
 int usage() {
   std::fprintf(stderr,
                "usage: provena-gui [--library DIR] [--query Q] [--tab library|generate|templates|import|statistics] [--select ID]\n"
-               "                   [--import PATH] [--template NAME] [--size WxH] [--screenshot FILE [--frames N]]\n");
+               "                   [--import PATH] [--template NAME] [--model PATH] [--size WxH] [--screenshot FILE [--frames N]]\n");
   return 2;
 }
 
@@ -118,6 +120,7 @@ int main(int argc, char** argv) {
     else if (a == "--import") o.import_path = v, o.tab = tab_given ? o.tab : "import";
     else if (a == "--template") o.edit_template = v, o.tab = tab_given ? o.tab : "templates";
     else if (a == "--select") o.select = std::atoll(v);
+    else if (a == "--model") o.model = v, o.tab = tab_given ? o.tab : "generate";
     else if (a == "--screenshot") o.screenshot = v;
     else if (a == "--frames") o.frames = std::atoi(v);
     else if (a == "--size") {
@@ -181,6 +184,10 @@ int main(int argc, char** argv) {
       session.import(state, {o.import_path});
     }
     state.templates.selected = o.edit_template;  // loaded into the editor with the list
+    if (!o.model.empty()) {
+      const std::string path = std::filesystem::absolute(o.model).lexically_normal().string();
+      choose_model(state.generate, path, model_family_at(path).value_or("tiny-flow"));
+    }
 
     const auto start = std::chrono::steady_clock::now();
     int frame = 0, settled_frames = 0;

@@ -2,7 +2,10 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "app/gui/panels.h"
 #include "app/gui/widgets.h"
@@ -72,25 +75,60 @@ void template_picker(AppState& state, Services& services) {
   ImGui::TextDisabled("Each image gets its own expansion; empty slots pick from the template's values.");
 }
 
-// The model folders found, and what the model family fixes (sampler, size) for it.
+// A combo over fixed choices; true when the value changed.
+bool choice_combo(const char* label, std::string& value, const std::vector<std::string>& choices, float width) {
+  bool changed = false;
+  ImGui::SetNextItemWidth(width);
+  if (ImGui::BeginCombo(label, value.c_str())) {
+    for (const auto& c : choices)
+      if (ImGui::Selectable(c.c_str(), c == value)) value = c, changed = true;
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+// Sampler, schedule, size and CLIP skip for a Stable Diffusion 1.x checkpoint.
+void sd1_settings(GenerateState& g) {
+  choice_combo("Sampler", g.sampler, {"Euler", "Euler a", "Heun", "DPM++ 2M", "DPM++ 2M SDE", "DDIM"}, 160);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(g.sampler == "DDIM");  // DDIM has its own timesteps
+  choice_combo("Schedule", g.schedule, {"karras", "discrete"}, 120);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  std::string size = std::to_string(g.width) + "x" + std::to_string(g.height);
+  if (choice_combo("Size", size, {"512x512", "512x768", "768x512", "640x640", "384x384", "256x256"}, 120))
+    std::sscanf(size.c_str(), "%dx%d", &g.width, &g.height);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(100);
+  ImGui::SliderInt("CLIP skip", &g.clip_skip, 1, 4);
+}
+
+// The models found, and either the family's choices (SD 1.x) or what it fixes (tiny-flow).
 void model_picker(AppState& state, Services& services) {
   auto& g = state.generate;
   if (g.models_stale) services.session.refresh_models(state);
   std::string current = "embedded (tiny-flow)";
   for (const auto& m : g.models)
-    if (m.path == g.model_dir) current = m.name + (m.embedded ? " (embedded)" : "");
+    if (m.path == g.model_dir && !m.embedded) current = m.name;
   ImGui::SetNextItemWidth(300);
   if (ImGui::BeginCombo("Model", current.c_str())) {
     for (const auto& m : g.models) {
-      const std::string label = m.name + (m.embedded ? " (embedded)" : "") + "  " + m.sha256.substr(0, 10);
+      const std::string label = m.name + (m.embedded ? " (embedded)" : "") + "  [" + m.family + "]  " + m.hash;
       if (ImGui::Selectable(label.c_str(), m.path == g.model_dir || (m.embedded && g.model_dir.empty())))
-        g.model_dir = m.embedded ? "" : m.path;
+        choose_model(g, m.embedded ? "" : m.path, m.family);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m.path.c_str());
     }
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("models: the embedded one, $PROVENA_MODELS, LIBRARY/models");
+  ImGui::BeginDisabled(g.models_scanning);
+  if (ImGui::Button("Scan models")) services.session.scan_models(state);
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Registers the checkpoints in $PROVENA_MODELS and LIBRARY/models (like provena models scan)");
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s", g.models_note.empty() ? "models: the embedded one, $PROVENA_MODELS, LIBRARY/models"
+                                                   : g.models_note.c_str());
   ImGui::SetNextItemWidth(160);
   if (ImGui::BeginCombo("Noise", g.noise.c_str())) {
     if (ImGui::Selectable("cpu", g.noise == "cpu")) g.noise = "cpu";
@@ -100,14 +138,26 @@ void model_picker(AppState& state, Services& services) {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("sampler Euler on the flow schedule, 64x64: fixed by the tiny-flow family");
+  if (g.model_family == "sd1") sd1_settings(g);
+  else ImGui::TextDisabled("sampler Euler on the flow schedule, 64x64: fixed by the tiny-flow family");
 }
 
 }  // namespace
 
+void choose_model(GenerateState& g, const std::string& path, const std::string& family) {
+  g.model_dir = path;
+  if (family == g.model_family) return;
+  g.model_family = family;
+  g.steps = family == "sd1" ? 20 : 8;
+  g.cfg = family == "sd1" ? 7.0f : 4.0f;
+}
+
 void panel_generate(AppState& state, Services& services) {
   auto& g = state.generate;
-  ImGui::TextDisabled("The embedded model draws shapes in colours at places, from English or Chinese prompts.");
+  if (g.model_family == "sd1")
+    ImGui::TextDisabled("Stable Diffusion 1.x: A1111's prompt syntax ((word:1.2), [word], BREAK) and sampler names.");
+  else
+    ImGui::TextDisabled("The embedded model draws shapes in colours at places, from English or Chinese prompts.");
   template_picker(state, services);
   if (g.template_name.empty()) {
     ImGui::Text("Prompt");

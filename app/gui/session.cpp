@@ -10,10 +10,12 @@
 #include <functional>
 #include <random>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "app/gui/template_form.h"
 #include "app/library/library.h"
+#include "app/library/models.h"
 #include "core/text.h"
 #include "db/template_store.h"
 
@@ -189,6 +191,10 @@ void Session::generate(AppState& state) {
                                    "--count", std::to_string(g.count), "--json", "--progress", "--library", library_dir_};
   argv.insert(argv.end(), {"--rng", g.noise});
   if (!g.model_dir.empty()) argv.insert(argv.end(), {"--model", g.model_dir});
+  if (g.model_family == "sd1")
+    argv.insert(argv.end(), {"--sampler", g.sampler, "--schedule", g.schedule, "--size",
+                             std::to_string(g.width) + "x" + std::to_string(g.height), "--clip-skip",
+                             std::to_string(g.clip_skip)});
   if (!g.template_name.empty()) {
     argv.insert(argv.end(), {"--template", g.template_name});
     for (const auto& [slot, value] : g.slot_values)
@@ -231,11 +237,47 @@ void Session::refresh_models(AppState& state) {
   g.models_loading = true;
   g.models_stale = false;
   AppState* s = &state;
-  reader_.post([s, library = library_dir_]() -> Worker::Apply {
-    auto models = list_model_folders(library);
-    return [s, models = std::move(models)]() mutable {
+  auto r = reader_state_;
+  reader_.post([r, s, library = library_dir_]() -> Worker::Apply {
+    std::vector<ModelChoice> choices;
+    std::set<std::string> paths;
+    for (const auto& m : list_model_folders(library)) {
+      choices.push_back({m.name, m.path, "tiny-flow", m.sha256.substr(0, 10), m.embedded});
+      paths.insert(m.path);
+    }
+    // The registry's checkpoints of a family the generator has (other families are listed
+    // by `provena models list` but cannot be picked).
+    if (Catalog* c = r->get())
+      if (auto registered = list_models(*c))
+        for (const auto& m : *registered)
+          if (m.family == "sd1" && paths.insert(m.path).second) choices.push_back({m.name, m.path, m.family, m.short_hash});
+    return [s, choices = std::move(choices)]() mutable {
       s->generate.models_loading = false;
-      s->generate.models = std::move(models);
+      s->generate.models = std::move(choices);
+    };
+  });
+}
+
+void Session::scan_models(AppState& state) {
+  auto& g = state.generate;
+  if (g.models_scanning) return;
+  g.models_scanning = true;
+  g.models_note = "scanning the model folders (new checkpoints are hashed once)...";
+  AppState* s = &state;
+  post_write(state, [s, library = library_dir_](Catalog& catalog) -> Worker::Apply {
+    auto report = provena::scan_models(catalog, model_search_dirs(library));
+    std::string note;
+    if (!report) {
+      note = report.error().message;
+    } else {
+      note = std::to_string(report->found) + " model" + (report->found == 1 ? "" : "s") + " found, " +
+             std::to_string(report->hashed) + " hashed";
+      for (const auto& e : report->errors) note += "; " + e;
+    }
+    return [s, note] {
+      s->generate.models_scanning = false;
+      s->generate.models_note = note;
+      s->generate.models_stale = true;
     };
   });
 }

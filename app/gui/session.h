@@ -34,8 +34,11 @@ class Session {
   void generate(AppState& state);
   double job_progress() const;
   void cancel_jobs();
-  // The model folders a generation can use (a directory scan, on the reader worker).
+  // The models a generation can use: the model folders (a directory scan) and the models
+  // registry's Stable Diffusion checkpoints, on the reader worker.
   void refresh_models(AppState& state);
+  // `provena models scan` of the model folders on the writer worker, then refresh_models.
+  void scan_models(AppState& state);
 
   // Imports folders or files (import_paths) on the writer worker, with its own read-write
   // connection: the reader keeps reading meanwhile (WAL). Progress in import_progress();

@@ -177,6 +177,11 @@ Result<ModelScanReport> scan_models(Catalog& catalog, const std::vector<std::str
   return report;
 }
 
+std::optional<std::string> model_family_at(const std::string& path) {
+  if (auto c = model_at(path)) return c->family;
+  return std::nullopt;
+}
+
 Result<std::string> a1111_legacy_hash(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return make_error(path + ": cannot open");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ Result<ModelScanReport> scan_models(Catalog& catalog, const std::vector<std::str
 // hashed once, not at every load.
 Result<ModelEntry> registered_model(Catalog& catalog, const std::string& path,
                                     const std::function<void(const std::string&)>& on_hashing = {});
+
+// The family of the model at `path` (a checkpoint, a diffusers or tiny-flow folder), or
+// none when it is not a model.
+std::optional<std::string> model_family_at(const std::string& path);
 
 // A1111's model hash before October 2022: the first 8 hex digits of the SHA-256 of the
 // 64 KiB at offset 1 MiB ("Model hash: 7460a6fa").

@@ -19,16 +19,6 @@ using testing::run_command;
 using testing::shell_quote;
 using testing::TempDir;
 
-// A vocabulary for the tiny SD fixtures (ids < 1000; 998/999 begin and end a text).
-std::string tiny_tokenizer(const TempDir& tmp) {
-  const std::string tok = tmp / "tokenizer";
-  fs::create_directories(tok);
-  EXPECT_TRUE(write_file_atomic(tok + "/vocab.json",
-                                R"({"<|startoftext|>": 998, "<|endoftext|>": 999, "r": 3, "e": 4, "d</w>": 5, "re": 6})"));
-  EXPECT_TRUE(write_file_atomic(tok + "/merges.txt", "#version: 0.2\nr e\n"));
-  return tok;
-}
-
 std::string sibling(const char* name) { return (fs::path(PROVENA_CLI_PATH).parent_path() / name).string(); }
 
 class GenerateCli : public ::testing::Test {
@@ -184,7 +174,7 @@ TEST_F(GenerateCli, FromATemplateRecordsItsUse) {
 TEST_F(GenerateCli, StableDiffusionCheckpointWithA1111Sampler) {
   const std::string sd = std::string(PROVENA_SHARED_DIR) + "/fixtures/generator/tiny_sd_diffusers";
   if (!fs::exists(sd)) GTEST_SKIP() << "no generator fixtures";
-  const std::string env = "PROVENA_CLIP_TOKENIZER=" + shell_quote(tiny_tokenizer(tmp)) + " ";
+  const std::string env = "PROVENA_CLIP_TOKENIZER=" + shell_quote(testing::tiny_clip_tokenizer(tmp)) + " ";
   std::string out;
   ASSERT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " generate red --seed 3 --steps 3 " +
                             "--size 16x16 --sampler 'DPM++ 2M Karras' --model " + shell_quote(sd) + " --json 2>" +
@@ -249,7 +239,7 @@ TEST_F(GenerateCli, ModelsRegistryFindsTheCheckpointOfAnA1111Image) {
   EXPECT_EQ(json::parse(out)["unchanged"], 1);
 
   // Pixels from the checkpoint, then an A1111-style file that carries only the infotext.
-  const std::string env = "PROVENA_CLIP_TOKENIZER=" + shell_quote(tiny_tokenizer(tmp)) + " ";
+  const std::string env = "PROVENA_CLIP_TOKENIZER=" + shell_quote(testing::tiny_clip_tokenizer(tmp)) + " ";
   auto run = [&](const std::string& args, std::string* o = nullptr) {
     return run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " " + args + " 2>" +
                            shell_quote(tmp / "stderr.txt"),

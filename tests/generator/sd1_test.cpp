@@ -274,28 +274,11 @@ TEST(Sd1Modules, LdmSingleFileLoadsTheSameUNetAndVae) {
   EXPECT_NE(none.error().message.find("no Stable Diffusion UNet"), std::string::npos);
 }
 
-// A tokenizer for the tiny models, whose vocabulary has 1000 ids (998/999 play
-// <|startoftext|>/<|endoftext|>): a few letters, everything else unknown (-> 999).
-std::string tiny_tokenizer(const ::provena::testing::TempDir& dir) {
-  const std::string folder = dir / "tokenizer";
-  std::filesystem::create_directories(folder);
-  nlohmann::json vocab = {{"<|startoftext|>", 998}, {"<|endoftext|>", 999}};
-  int id = 10;
-  for (const char* t : {"a", "b", "c", "d", "e", "f", "o", "r", "x", "w", "l", "u"}) {
-    vocab[t] = id++;
-    vocab[std::string(t) + "</w>"] = id++;
-  }
-  EXPECT_TRUE(write_file_atomic(folder + "/vocab.json", vocab.dump()));
-  vocab["re"] = id++;
-  EXPECT_TRUE(write_file_atomic(folder + "/merges.txt", "#version: 0.2\nr e\n"));
-  return folder;
-}
-
 TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
   LoadOptions lo;
-  lo.tokenizer = tiny_tokenizer(tmp);
+  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
   auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ((*m)->layout(), "diffusers");
@@ -359,7 +342,7 @@ TEST(Sd1Model, AncestralStepNoiseIsPerImageAndHonoursEnsd) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
   LoadOptions lo;
-  lo.tokenizer = tiny_tokenizer(tmp);
+  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
   auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
   ASSERT_TRUE(m) << m.error().message;
   auto diff = [](const Image& x, const Image& y) {
@@ -408,7 +391,7 @@ TEST(Sd1Model, RunsInBfloat16CloseToFloat32) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
   LoadOptions lo;
-  lo.tokenizer = tiny_tokenizer(tmp);
+  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
   auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
   ASSERT_TRUE(m) << m.error().message;
   GenerateOptions o;
@@ -452,7 +435,7 @@ TEST(Sd1Model, LoadsASingleFileWithItsConfigBeside) {
   const std::string ckpt = tmp / "tiny.safetensors";
   std::filesystem::create_symlink(generator_fixture("tiny_sdlayout_ldm.safetensors"), ckpt);
   LoadOptions lo;
-  lo.tokenizer = tiny_tokenizer(tmp);
+  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
   auto without = Model::load(ckpt, lo);  // SD 1.x's 32 norm groups do not fit 16 channels
   ASSERT_FALSE(without);
   EXPECT_NE(without.error().message.find("config beside the checkpoint"), std::string::npos) << without.error().message;
@@ -503,7 +486,7 @@ TEST(Sd1Model, RefusesPicklesAndNamesWhatIsMissing) {
 TEST(Sd1Model, ThroughThePipeline) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
-  ::setenv("PROVENA_CLIP_TOKENIZER", tiny_tokenizer(tmp).c_str(), 1);
+  ::setenv("PROVENA_CLIP_TOKENIZER", ::provena::testing::tiny_clip_tokenizer(tmp).c_str(), 1);
   auto p = Pipeline::load(generator_fixture("tiny_sd_diffusers"), "cpu");
   ::unsetenv("PROVENA_CLIP_TOKENIZER");
   ASSERT_TRUE(p) << p.error().message;
@@ -528,7 +511,7 @@ TEST(Sd1Model, ThroughThePipeline) {
   EXPECT_EQ(stats.precision, "fp32");  // auto on the CPU
 
   // Precision: bf16 runs on the CPU, fp16 needs CUDA, a known hash is taken as given.
-  ::setenv("PROVENA_CLIP_TOKENIZER", tiny_tokenizer(tmp).c_str(), 1);
+  ::setenv("PROVENA_CLIP_TOKENIZER", ::provena::testing::tiny_clip_tokenizer(tmp).c_str(), 1);
   ::provena::LoadOptions lo;
   lo.device = "cpu";
   lo.precision = "bf16";

@@ -291,7 +291,9 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   ASSERT_EQ(state_.generate.models.size(), 1u);
   EXPECT_TRUE(state_.generate.models[0].embedded);
   EXPECT_EQ(state_.generate.models[0].path, fs::canonical(model).string());
-  EXPECT_EQ(state_.generate.models[0].sha256, state_.detail.entry->record.model_sha256);
+  EXPECT_EQ(state_.generate.models[0].family, "tiny-flow");
+  ASSERT_TRUE(state_.detail.entry->record.model_sha256);
+  EXPECT_EQ(state_.generate.models[0].hash, state_.detail.entry->record.model_sha256->substr(0, 10));
   state_.generate.noise = "cpu";
 
   // From a template saved in the Templates editor: one expansion per image, the slot typed
@@ -336,6 +338,78 @@ TEST_F(GuiLibrary, ReproduceJobCompletesAndShowsItsVerdict) {
   EXPECT_TRUE(state_.reproduce.verdict.empty());
   EXPECT_NE(state_.reproduce.error.find("no model with sha256"), std::string::npos) << state_.reproduce.error;
   EXPECT_NE(text.find("cannot reproduce"), std::string::npos);
+}
+
+// A Stable Diffusion checkpoint in the model folders: "Scan models" registers it, the
+// picker offers it, the form then offers SD 1.x's sampler, schedule, size and CLIP skip,
+// and the images are made with them (the tiny single-file fixture stands in for SD 1.5).
+TEST_F(GuiLibrary, GeneratesWithAScannedStableDiffusionCheckpoint) {
+  const std::string fixture = std::string(PROVENA_SHARED_DIR) + "/fixtures/generator/tiny_sdlayout_ldm.safetensors";
+  const fs::path bin = fs::path(PROVENA_CLI_PATH).parent_path();
+  if (!fs::exists(fixture)) GTEST_SKIP() << "no generator fixtures";
+  if (!fs::exists(bin / "provena-generate")) GTEST_SKIP() << "built without the generator";
+  testing::TempDir tmp;
+  const std::string lib = tmp / "lib", models = tmp / "models";
+  fs::create_directories(models);
+  fs::create_symlink(fixture, models + "/tiny.safetensors");
+  ASSERT_TRUE(write_file_atomic(models + "/tiny.json", R"({"unet": {"attention_head_dim": 8, "norm_num_groups": 8},
+    "vae": {"norm_num_groups": 8}, "text_encoder": {"num_attention_heads": 4}})"));
+  ::setenv("PROVENA_MODELS", models.c_str(), 1);
+  ::setenv("PROVENA_CLIP_TOKENIZER", testing::tiny_clip_tokenizer(tmp).c_str(), 1);
+  Session session(lib);
+  session.set_generator_path((bin / "provena-generate").string());
+  Services services{session, nullptr};
+  state_.library_dir = lib;
+  state_.tab_request = Tab::kGenerate;
+  std::string text = settle(services);
+  EXPECT_NE(text.find("fixed by the tiny-flow family"), std::string::npos);
+  for (const auto& m : state_.generate.models) EXPECT_NE(m.family, "sd1");  // not registered yet
+
+  session.scan_models(state_);
+  session.drain();
+  text = settle(services);
+  // The checkpoint and the embedded tiny-flow folder (a model folder too).
+  EXPECT_NE(state_.generate.models_note.find(" models found, "), std::string::npos) << state_.generate.models_note;
+  EXPECT_EQ(state_.generate.models_note.find(";"), std::string::npos) << state_.generate.models_note;  // no errors
+  const ModelChoice* sd = nullptr;
+  for (const auto& m : state_.generate.models)
+    if (m.family == "sd1") sd = &m;
+  ASSERT_NE(sd, nullptr);
+  EXPECT_EQ(sd->name, "tiny");
+  EXPECT_EQ(sd->hash.size(), 10u);
+
+  // Picked (as the Model combo does), the form is SD 1.x's.
+  state_.generate.model_dir = sd->path;
+  state_.generate.model_family = "sd1";
+  state_.generate.sampler = "Euler a";
+  state_.generate.schedule = "karras";
+  state_.generate.width = state_.generate.height = 64;
+  state_.generate.clip_skip = 2;
+  state_.generate.steps = 2;
+  state_.generate.count = 1;
+  state_.generate.seed = 9;
+  state_.generate.prompt = "red";
+  text = frame(services);
+  EXPECT_EQ(text.find("fixed by the tiny-flow family"), std::string::npos);
+  EXPECT_NE(text.find("CLIP skip"), std::string::npos);
+  EXPECT_NE(text.find("Euler a"), std::string::npos);
+  session.generate(state_);
+  session.drain();
+  text = settle(services);
+  ::unsetenv("PROVENA_MODELS");
+  ::unsetenv("PROVENA_CLIP_TOKENIZER");
+  EXPECT_EQ(state_.generate.error, "");
+  ASSERT_EQ(state_.generate.made.size(), 1u);
+  ASSERT_TRUE(state_.detail.entry);
+  const Record& r = state_.detail.entry->record;
+  EXPECT_EQ(r.model, "tiny");
+  EXPECT_EQ(r.model_family, "sd1");
+  EXPECT_EQ(r.sampler, "Euler a");
+  EXPECT_EQ(r.scheduler, "karras");
+  EXPECT_EQ(r.requested_width, 64);
+  bool clip_skip = false;
+  for (const auto& [k, v] : r.extra) clip_skip |= k == "Clip skip" && v == "2";
+  EXPECT_TRUE(clip_skip);
 }
 
 // The filter sidebar reads its choices from the library and follows the search text; a

@@ -89,7 +89,9 @@ TEST(Sniffer, WrongJsonShapesAreErrorsNotCrashes) {
     auto bytes = encode_png(testing::make_image(2, 2, 1), {{key, text}});
     ASSERT_TRUE(bytes);
     auto r = read_image_metadata(*bytes);  // must return, error or record, never throw
-    if (r) EXPECT_FALSE(r->record.prompt) << key << ": " << text;
+    if (r) {
+      EXPECT_FALSE(r->record.prompt) << key << ": " << text;
+    }
   }
 }
 
