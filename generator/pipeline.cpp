@@ -89,35 +89,35 @@ Result<std::pair<torch::Device, torch::Dtype>> placement(const LoadOptions& o) {
 
 Result<std::unique_ptr<Pipeline>> Pipeline::load(const std::string& path, const LoadOptions& options) {
   try {
-    auto place = placement(options);
-    if (!place) return place.error();
+    if (auto place = placement(options); !place) return place.error();  // before a long load
     std::error_code ec;
     const bool tiny_flow = std::filesystem::exists(path + "/model.json", ec);
     const bool sd1 = !tiny_flow && (std::filesystem::exists(path + "/unet", ec) || path.find(".safetensors") != std::string::npos ||
                                     path.find(".ckpt") != std::string::npos);
     auto family = tiny_flow || !sd1 ? load_tiny_flow(path) : load_sd1(path, options.sha256);
     if (!family) return family.error();
-    auto impl = std::make_unique<Impl>();
-    impl->family = std::move(*family);
-    impl->device = place->first;
-    impl->dtype = impl->family->to(impl->device, place->second);
-    return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+    return placed(std::move(*family), options);
   } catch (const std::exception& e) {
     return make_error(path + ": cannot load the model: " + e.what());
   }
 }
 
+Result<std::unique_ptr<Pipeline>> Pipeline::placed(std::unique_ptr<ModelFamily> family, const LoadOptions& options) {
+  auto place = placement(options);
+  if (!place) return place.error();
+  auto impl = std::make_unique<Impl>();
+  impl->family = std::move(family);
+  impl->device = place->first;
+  impl->dtype = impl->family->to(impl->device, place->second);
+  return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+}
+
 Result<std::unique_ptr<Pipeline>> Pipeline::random_sd15(const LoadOptions& options, uint64_t seed) {
   try {
-    auto place = placement(options);
-    if (!place) return place.error();
+    if (auto place = placement(options); !place) return place.error();
     auto family = provena::random_sd15(seed);
     if (!family) return family.error();
-    auto impl = std::make_unique<Impl>();
-    impl->family = std::move(*family);
-    impl->device = place->first;
-    impl->dtype = impl->family->to(impl->device, place->second);
-    return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+    return placed(std::move(*family), options);
   } catch (const std::exception& e) {
     return make_error(std::string("random SD 1.5: ") + e.what());
   }

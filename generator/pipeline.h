@@ -17,6 +17,8 @@
 
 namespace provena {
 
+class ModelFamily;  // generator/model_family.h (torch)
+
 struct GenerateOptions {
   std::string prompt, negative;
   int64_t seed = 0;      // image i of a batch uses seed + i (as A1111 does)
@@ -89,6 +91,8 @@ class Pipeline {
  private:
   struct Impl;
   explicit Pipeline(std::unique_ptr<Impl> impl);
+  // A loaded family placed on the options' device in their precision.
+  static Result<std::unique_ptr<Pipeline>> placed(std::unique_ptr<ModelFamily> family, const LoadOptions& options);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -140,12 +140,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
       if (auto st = load_module(*m->vae, *file, "", vae_name); !st) return st.error();
       m->layout_ = "ldm";
     }
-    auto tokenizer = find_tokenizer(path, options);
-    if (!tokenizer) return tokenizer.error();
-    m->tokenizer = std::move(*tokenizer);
-    m->text->eval();
-    m->unet->eval();
-    m->vae->eval();
+    if (auto st = m->ready(path, options); !st) return st.error();
     return m;
   } catch (const std::exception& e) {
     return make_error(path + ": cannot load the checkpoint: " + e.what());
@@ -161,16 +156,21 @@ Result<std::unique_ptr<Model>> Model::random(const LoadOptions& options, uint64_
     m->unet = UNet(UNetConfig{});
     m->vae = Vae(VaeConfig{});
     m->layout_ = "random";
-    auto tokenizer = find_tokenizer("", options);
-    if (!tokenizer) return tokenizer.error();
-    m->tokenizer = std::move(*tokenizer);
-    m->text->eval();
-    m->unet->eval();
-    m->vae->eval();
+    if (auto st = m->ready("", options); !st) return st.error();
     return m;
   } catch (const std::exception& e) {
     return make_error(std::string("cannot build a random SD 1.5: ") + e.what());
   }
+}
+
+Status Model::ready(const std::string& path, const LoadOptions& options) {
+  auto found = find_tokenizer(path, options);
+  if (!found) return found.error();
+  tokenizer = std::move(*found);
+  text->eval();
+  unet->eval();
+  vae->eval();
+  return Ok{};
 }
 
 int64_t Model::parameter_count() {

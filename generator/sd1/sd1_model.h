@@ -71,6 +71,8 @@ class Model {
   torch::Tensor alphas_cumprod;
 
  private:
+  // The tokenizer found for `path` and the modules in inference mode.
+  Status ready(const std::string& path, const LoadOptions& options);
   std::string layout_;
   torch::Device device_{torch::kCPU};
 };

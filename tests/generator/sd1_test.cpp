@@ -274,12 +274,24 @@ TEST(Sd1Modules, LdmSingleFileLoadsTheSameUNetAndVae) {
   EXPECT_NE(none.error().message.find("no Stable Diffusion UNet"), std::string::npos);
 }
 
+// The tiny diffusers fixture with the tiny vocabulary.
+Result<std::unique_ptr<Model>> load_tiny_sd(const ::provena::testing::TempDir& tmp) {
+  LoadOptions lo;
+  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
+  return Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+}
+
+// The largest difference between two images' pixel values.
+int max_pixel_diff(const Image& x, const Image& y) {
+  int worst = 0;
+  for (size_t i = 0; i < x.pixels.size(); ++i) worst = std::max(worst, std::abs(int(x.pixels[i]) - int(y.pixels[i])));
+  return worst;
+}
+
 TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
-  LoadOptions lo;
-  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
-  auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+  auto m = load_tiny_sd(tmp);
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ((*m)->layout(), "diffusers");
   GenerateOptions o;
@@ -302,16 +314,11 @@ TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
   auto two = (*m)->generate(o);
   ASSERT_TRUE(two && two->size() == 2u);
   // Image i of a batch is the image of seed + i alone (within float noise of batching).
-  auto diff = [](const Image& x, const Image& y) {
-    int worst = 0;
-    for (size_t i = 0; i < x.pixels.size(); ++i) worst = std::max(worst, std::abs(int(x.pixels[i]) - int(y.pixels[i])));
-    return worst;
-  };
-  EXPECT_LE(diff((*two)[0], (*a)[0]), 1);
-  EXPECT_GT(diff((*two)[1], (*a)[0]), 1);
+  EXPECT_LE(max_pixel_diff((*two)[0], (*a)[0]), 1);
+  EXPECT_GT(max_pixel_diff((*two)[1], (*a)[0]), 1);
   o.batch = 1;
   o.prompt = "a blue owl";
-  EXPECT_GT(diff((*(*m)->generate(o))[0], (*a)[0]), 1);  // the prompt matters
+  EXPECT_GT(max_pixel_diff((*(*m)->generate(o))[0], (*a)[0]), 1);  // the prompt matters
   for (auto sampler : {sampling::Sampler::kDpmpp2m, sampling::Sampler::kEulerAncestral, sampling::Sampler::kDdim}) {
     o.sampler = sampler;
     o.karras = sampler == sampling::Sampler::kDpmpp2m;
@@ -341,15 +348,8 @@ TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
 TEST(Sd1Model, AncestralStepNoiseIsPerImageAndHonoursEnsd) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
-  LoadOptions lo;
-  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
-  auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+  auto m = load_tiny_sd(tmp);
   ASSERT_TRUE(m) << m.error().message;
-  auto diff = [](const Image& x, const Image& y) {
-    int worst = 0;
-    for (size_t i = 0; i < x.pixels.size(); ++i) worst = std::max(worst, std::abs(int(x.pixels[i]) - int(y.pixels[i])));
-    return worst;
-  };
   GenerateOptions o;
   o.prompt = "a red fox";
   o.steps = 4;
@@ -364,17 +364,17 @@ TEST(Sd1Model, AncestralStepNoiseIsPerImageAndHonoursEnsd) {
   o.seed = 12;
   auto second_alone = (*m)->generate(o);
   ASSERT_TRUE(second_alone);
-  EXPECT_LE(diff((*pair)[1], (*second_alone)[0]), 1);
+  EXPECT_LE(max_pixel_diff((*pair)[1], (*second_alone)[0]), 1);
 
   o.ensd = 31337;
   auto with_ensd = (*m)->generate(o);
   ASSERT_TRUE(with_ensd);
-  EXPECT_GT(diff((*with_ensd)[0], (*second_alone)[0]), 1);
+  EXPECT_GT(max_pixel_diff((*with_ensd)[0], (*second_alone)[0]), 1);
   o.seed = 11;
   o.batch = 2;
   auto pair_ensd = (*m)->generate(o);
   ASSERT_TRUE(pair_ensd && pair_ensd->size() == 2u);
-  EXPECT_LE(diff((*pair_ensd)[1], (*with_ensd)[0]), 1);
+  EXPECT_LE(max_pixel_diff((*pair_ensd)[1], (*with_ensd)[0]), 1);
 
   o.batch = 1;
   o.sampler = sampling::Sampler::kEuler;  // no step noise: ENSD has nothing to change
@@ -390,9 +390,7 @@ TEST(Sd1Model, AncestralStepNoiseIsPerImageAndHonoursEnsd) {
 TEST(Sd1Model, RunsInBfloat16CloseToFloat32) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
-  LoadOptions lo;
-  lo.tokenizer = ::provena::testing::tiny_clip_tokenizer(tmp);
-  auto m = Model::load(generator_fixture("tiny_sd_diffusers"), lo);
+  auto m = load_tiny_sd(tmp);
   ASSERT_TRUE(m) << m.error().message;
   GenerateOptions o;
   o.prompt = "a red fox";
