@@ -5,7 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
+#include <thread>
 
 #include "core/record_json.h"
 #include "db/catalog_internals.h"
@@ -120,11 +125,49 @@ std::optional<std::string> Entry::primary_path() const {
   return files.front().path;
 }
 
+// During a bulk import, a second connection checkpoints the WAL every 50 ms (PASSIVE: it
+// never waits for, nor blocks, the writer), on the core the readers leave idle, so the
+// final checkpoint only copies the tail and the WAL is restarted instead of growing.
+class BackgroundCheckpointer {
+ public:
+  explicit BackgroundCheckpointer(std::string path) : thread_([this, path = std::move(path)] { run(path); }) {}
+  ~BackgroundCheckpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run(const std::string& path) {
+    try {
+      SQLite::Database db(path, SQLite::OPEN_READWRITE, 0);
+      db.exec("SELECT count(*) FROM sqlite_schema");  // reads the header: the WAL is opened
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; })) {
+        lock.unlock();
+        sqlite3_wal_checkpoint_v2(db.getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        lock.lock();
+      }
+    } catch (const std::exception&) {
+      // Cannot open a second connection: the final checkpoint does all the work.
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the members above exist
+};
+
 struct Catalog::Impl {
-  explicit Impl(const std::string& path, int flags) : db(path, flags, kBusyTimeoutMs), keywords(db) {}
+  explicit Impl(const std::string& path, int flags) : path(path), db(path, flags, kBusyTimeoutMs), keywords(db) {}
+  std::string path;
   SQLite::Database db;
   KeywordIndex keywords;
   int version = 0;
+  std::unique_ptr<BackgroundCheckpointer> checkpointer;  // while in bulk mode
   // Prepared statements for the ingest hot path, created on first use.
   std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_texts, insert_fts, insert_shared_text, insert_file,
       update_file, find_missing_file, relink_file;
@@ -459,7 +502,9 @@ Status Catalog::set_bulk_mode(bool on) {
       // Not 0: a million-file import would grow the WAL past 2 GiB; at 128k pages
       // (512 MiB) it checkpoints at most every ~350k files.
       impl_->db.exec("PRAGMA wal_autocheckpoint = 131072");
+      if (!impl_->checkpointer) impl_->checkpointer = std::make_unique<BackgroundCheckpointer>(impl_->path);
     } else {
+      impl_->checkpointer.reset();
       impl_->db.exec("PRAGMA wal_autocheckpoint = 1000");
       impl_->db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     }

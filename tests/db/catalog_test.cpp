@@ -3,6 +3,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 #include "db/fts_text.h"
 #include "db/raw_metadata.h"
 #include "db/query.h"
@@ -59,6 +63,36 @@ TEST(Catalog, MigratesFromEmptyAndUsesWal) {
   auto again = open_ok(dir / "c.sqlite");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->schema_version(), Catalog::latest_schema_version());
+}
+
+// Bulk mode: a second connection checkpoints the WAL while batches are stored, so the
+// database file grows during the import (without it nothing reaches the file before the
+// final checkpoint: autocheckpoint is off in bulk mode) and leaving bulk mode has little
+// left to copy.
+TEST(Catalog, BulkModeCheckpointsInTheBackground) {
+  TempDir dir;
+  const std::string path = dir / "c.sqlite";
+  auto c = open_ok(path);
+  ASSERT_TRUE(c);
+  const auto before = std::filesystem::file_size(path);
+  ASSERT_TRUE(c->set_bulk_mode(true));
+  for (int b = 0; b < 4; ++b) {
+    std::vector<IngestItem> batch;
+    for (int i = 0; i < 500; ++i) {
+      const std::string n = std::to_string(b * 500 + i);
+      batch.push_back(item("/bulk/" + n + ".png", "bytes " + n, "a long prompt about a red fox number " + n));
+    }
+    ASSERT_TRUE(c->ingest(batch));
+  }
+  // The checkpointer runs every 50 ms; give it up to 2 s on a busy machine.
+  for (int i = 0; i < 40 && std::filesystem::file_size(path) <= before; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GT(std::filesystem::file_size(path), before + 100 * 1024);
+  ASSERT_TRUE(c->set_bulk_mode(false));
+  EXPECT_EQ(*c->count_assets(), 2000);
+  c.reset();
+  SQLite::Database db(path);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM generations").getInt(), 2000);
 }
 
 TEST(Catalog, RefusesANewerCatalog) {
