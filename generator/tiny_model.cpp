@@ -46,6 +46,7 @@ std::string config_to_json(const Config& c) {
   json j = {{"family", "tiny-flow"}, {"resolution", c.resolution}, {"patch", c.patch}, {"ch0", c.ch0},
             {"ch1", c.ch1}, {"ch2", c.ch2}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
             {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"train_shift", c.train_shift}, {"vocab", c.vocab}};
+  if (c.attn0) j["attn0"] = true;  // absent in configs from before it existed
   return j.dump(1);
 }
 
@@ -66,6 +67,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.max_tokens = j.at("max_tokens").get<int>();
     c.shift = j.value("shift", 1.0);
     c.train_shift = j.value("train_shift", c.shift);
+    c.attn0 = j.value("attn0", false);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return make_error(std::string("model config: ") + e.what());
@@ -186,6 +188,13 @@ ModelImpl::ModelImpl(const Config& c) : config(c) {
   up0 = register_module("up0", torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(c.ch1, c.ch0, 4).stride(2).padding(1)));
   u0a = register_module("u0a", ResBlock(2 * c.ch0, c.ch0, kTimeDim));
   u0b = register_module("u0b", ResBlock(c.ch0, c.ch0, kTimeDim));
+  if (c.attn0) {
+    const int cells0 = (c.resolution / c.patch) * (c.resolution / c.patch);
+    a0 = register_module("a0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0));
+    au0 = register_module("au0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0));
+    gate0 = register_parameter("gate0", torch::zeros({1}));
+    gate_u0 = register_parameter("gate_u0", torch::zeros({1}));
+  }
   out_norm = register_module("out_norm", torch::nn::GroupNorm(kGroups, c.ch0));
   out_conv = register_module("out_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, in_ch, 3).padding(1)));
   // The output starts at zero velocity: training begins from a stable point.
@@ -212,12 +221,15 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
                     .unsqueeze(0)
                     .expand({x.size(0), 2, g, g});
   auto h0 = r0b(r0a(in_conv(torch::cat({torch::pixel_unshuffle(x, config.patch), coords}, 1)), temb), temb);
+  if (config.attn0) h0 = h0 + gate0 * (a0(h0, ctx, pad_mask) - h0);
   auto h1 = r1b(a1(r1a(down0(h0), temb), ctx, pad_mask), temb);
   auto h2 = a2(r2a(down1(h1), temb), ctx, pad_mask);
   auto u = amid(mid(h2, temb), ctx, pad_mask);
   u = up1(u2(torch::cat({u, h2}, 1), temb));
   u = u1b(au1(u1a(torch::cat({u, h1}, 1), temb), ctx, pad_mask), temb);
-  u = u0b(u0a(torch::cat({up0(u), h0}, 1), temb), temb);
+  u = u0a(torch::cat({up0(u), h0}, 1), temb);
+  if (config.attn0) u = u + gate_u0 * (au0(u, ctx, pad_mask) - u);
+  u = u0b(u, temb);
   return torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
 }
 
@@ -241,12 +253,13 @@ std::string save_weights(Model& m, const std::map<std::string, std::string>& met
   return encode_safetensors(out, metadata);
 }
 
-Status load_weights(Model& m, const std::string& bytes, const std::string& name) {
+Status load_weights(Model& m, const std::string& bytes, const std::string& name, bool allow_missing) {
   auto f = SafetensorsFile::parse(bytes, name);
   if (!f) return f.error();
   torch::NoGradGuard no_grad;
   for (auto& item : m->named_parameters()) {
     const TensorInfo* t = f->find(item.key());
+    if (!t && allow_missing) continue;
     if (!t) return make_error(name + ": no tensor '" + item.key() + "' (not weights of this model configuration)");
     if (t->shape != item.value().sizes().vec())
       return make_error(name + ": tensor '" + item.key() + "' has the wrong shape for this configuration");

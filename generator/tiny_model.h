@@ -35,6 +35,10 @@ struct Config {
   // 0.9%, shift 12 16%.
   double shift = 3.0;
   double train_shift = 12.0;
+  // Self- and cross-attention at the top level too (after r0b and u0a), each behind a
+  // learned gate that starts at 0, so a model trained without them starts out unchanged:
+  // shape words then act on 4x4-pixel cells, not only on the coarser levels' 8x8 and 16x16.
+  bool attn0 = false;
   std::vector<std::string> vocab;  // index = token id; 0 <pad>, 1 <unk>, 2 <bos>
 };
 
@@ -83,6 +87,8 @@ struct ModelImpl : torch::nn::Module {
   ResBlock r0a{nullptr}, r0b{nullptr}, r1a{nullptr}, r1b{nullptr}, r2a{nullptr}, mid{nullptr}, u2{nullptr},
       u1a{nullptr}, u1b{nullptr}, u0a{nullptr}, u0b{nullptr};
   CrossAttention a1{nullptr}, a2{nullptr}, amid{nullptr}, au1{nullptr};
+  CrossAttention a0{nullptr}, au0{nullptr};  // config.attn0 only
+  torch::Tensor gate0, gate_u0;              // their gates (1), from 0
   torch::nn::GroupNorm out_norm{nullptr};
 };
 TORCH_MODULE(Model);
@@ -90,6 +96,8 @@ TORCH_MODULE(Model);
 int64_t parameter_count(Model& m);
 // Weights as safetensors (parameter names as keys; F32, or F16 for the shipped model) and back.
 std::string save_weights(Model& m, const std::map<std::string, std::string>& metadata, bool half = false);
-Status load_weights(Model& m, const std::string& safetensors_bytes, const std::string& name);
+// `allow_missing`: parameters the file lacks keep their initial values (a run started from
+// a checkpoint of a smaller configuration); otherwise a missing tensor is an error.
+Status load_weights(Model& m, const std::string& safetensors_bytes, const std::string& name, bool allow_missing = false);
 
 }  // namespace provena::tiny

@@ -102,12 +102,20 @@ Status train_tiny(const TrainOptions& o) {
       if (!state.is_object() || state.value("seed", uint64_t(0)) != o.seed || state.value("batch", 0) != o.batch)
         return make_error(o.checkpoint_dir + ": checkpoint of another run (seed/batch differ)");
       step = state.value("step", int64_t(0));
+    } else if (!o.init_from.empty()) {
+      auto cfg_text = read_file(o.init_from + "/config.json");
+      if (!cfg_text) return cfg_text.error();
+      auto cfg = tiny::config_from_json(*cfg_text);
+      if (!cfg) return cfg.error();
+      config = *cfg;
+      config.attn0 = config.attn0 || o.attn0;
     } else {
       config = make_config(o.seed);
       if (o.ch0 > 0) config.ch0 = o.ch0;
       if (o.ch1 > 0) config.ch1 = o.ch1;
       if (o.ch2 > 0) config.ch2 = o.ch2;
       if (o.patch > 0) config.patch = o.patch;
+      config.attn0 = o.attn0;
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);
@@ -117,6 +125,11 @@ Status train_tiny(const TrainOptions& o) {
       if (!bytes) return bytes.error();
       if (auto st = tiny::load_weights(model, *bytes, o.checkpoint_dir + "/weights.safetensors"); !st) return st;
       if (fs::exists(o.checkpoint_dir + "/optimizer.pt")) torch::load(opt, o.checkpoint_dir + "/optimizer.pt");
+    } else if (!o.init_from.empty()) {
+      auto bytes = read_file(o.init_from + "/weights.safetensors");
+      if (!bytes) return bytes.error();
+      if (auto st = tiny::load_weights(model, *bytes, o.init_from + "/weights.safetensors", /*allow_missing=*/true); !st)
+        return st;
     }
     model->train();
     const auto start = std::chrono::steady_clock::now();

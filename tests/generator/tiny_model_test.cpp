@@ -147,6 +147,69 @@ TEST(Pipeline, RefusesTamperedOrMissingModels) {
   EXPECT_NE(missing.error().message.find("not a model folder"), std::string::npos);
 }
 
+// Top-level attention (attn0) behind gates that start at 0: a model grown from one trained
+// without it gives the same output until training moves the gates; the config says so.
+TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
+  auto c = small_config();
+  torch::manual_seed(1);
+  tiny::Model plain(c);
+  {
+    torch::NoGradGuard g;
+    plain->out_conv->weight.normal_(0, 0.05);
+  }
+  auto grown_config = c;
+  grown_config.attn0 = true;
+  auto parsed = tiny::config_from_json(tiny::config_to_json(grown_config));
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->attn0);
+  EXPECT_FALSE(tiny::config_from_json(tiny::config_to_json(c))->attn0);
+  tiny::Model grown(grown_config);
+  const std::string weights = tiny::save_weights(plain, {});
+  EXPECT_FALSE(tiny::load_weights(grown, weights, "plain"));  // a0, au0 and the gates are missing
+  ASSERT_TRUE(tiny::load_weights(grown, weights, "plain", /*allow_missing=*/true));
+  EXPECT_GT(tiny::parameter_count(grown), tiny::parameter_count(plain));
+  auto x = torch::randn({2, 3, 32, 32});
+  auto t = torch::tensor({100.0f, 900.0f});
+  auto tokens = torch::tensor(tiny::tokenize(c, "a red circle")).unsqueeze(0).repeat({2, 1});
+  torch::NoGradGuard g;
+  auto [ctx, pad] = plain->encode_text(tokens);
+  auto expected = plain->forward(x, t, ctx, pad);
+  EXPECT_TRUE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
+  grown->gate0.fill_(0.5);
+  EXPECT_FALSE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
+}
+
+// A fresh run from another run's checkpoint: its configuration (plus attn0) and weights.
+TEST(Training, StartsFromAnotherCheckpoint) {
+  testing::TempDir dir;
+  TrainOptions o;
+  o.steps = 1;
+  o.batch = 2;
+  o.seed = 5;
+  o.threads = 1;
+  o.checkpoint_dir = dir / "base";
+  ASSERT_TRUE(train_tiny(o));
+  auto grown = o;
+  grown.checkpoint_dir = dir / "grown";
+  grown.init_from = dir / "base";
+  grown.attn0 = true;
+  grown.seed = 7;
+  ASSERT_TRUE(train_tiny(grown));
+  auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
+  ASSERT_TRUE(config);
+  EXPECT_TRUE(config->attn0);
+  ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
+  auto p = Pipeline::load(dir / "model", "cpu");
+  ASSERT_TRUE(p) << p.error().message;
+  GenerateOptions g;
+  g.prompt = "a red circle";
+  g.steps = 2;
+  EXPECT_TRUE((*p)->generate(g));
+  grown.init_from = dir / "nowhere";
+  grown.checkpoint_dir = dir / "other";
+  EXPECT_FALSE(train_tiny(grown));
+}
+
 TEST(Training, DeterministicAndResumable) {
   testing::TempDir dir;
   TrainOptions o;
