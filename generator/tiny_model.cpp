@@ -134,10 +134,12 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return h + (skip ? skip(x) : x);
 }
 
-CrossAttentionImpl::CrossAttentionImpl(int channels, int text_dim, int heads, int cells) {
+CrossAttentionImpl::CrossAttentionImpl(int channels, int text_dim, int heads, int cells, bool self_attention) {
   norm = register_module("norm", torch::nn::GroupNorm(kGroups, channels));
-  ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
-  self_attn = register_module("self_attn", torch::nn::MultiheadAttention(channels, heads));
+  if (self_attention) {
+    ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
+    self_attn = register_module("self_attn", torch::nn::MultiheadAttention(channels, heads));
+  }
   ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels})));
   to_ctx = register_module("to_ctx", torch::nn::Linear(text_dim, channels));
   cross_attn = register_module("cross_attn", torch::nn::MultiheadAttention(channels, heads));
@@ -147,12 +149,14 @@ CrossAttentionImpl::CrossAttentionImpl(int channels, int text_dim, int heads, in
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   auto seq = norm(x).flatten(2).permute({2, 0, 1});  // (HW, B, C)
-  auto q = ln1(seq) + pos;
-  seq = seq + std::get<0>(self_attn(q, q, q));
+  if (self_attn) {
+    auto q = ln1(seq) + pos;
+    seq = seq + std::get<0>(self_attn(q, q, q));
+  }
   auto k = to_ctx(ctx);
   // The cell's position in the query too: "top left" in the prompt is found by where the
   // asking cell is, not only by what it holds.
-  q = ln2(seq) + pos;
+  auto q = ln2(seq) + pos;
   seq = seq + std::get<0>(cross_attn(q, k, k, pad_mask));
   return x + seq.permute({1, 2, 0}).reshape({b, c, h, w});
 }
@@ -190,8 +194,8 @@ ModelImpl::ModelImpl(const Config& c) : config(c) {
   u0b = register_module("u0b", ResBlock(c.ch0, c.ch0, kTimeDim));
   if (c.attn0) {
     const int cells0 = (c.resolution / c.patch) * (c.resolution / c.patch);
-    a0 = register_module("a0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0));
-    au0 = register_module("au0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0));
+    a0 = register_module("a0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0, /*self_attention=*/false));
+    au0 = register_module("au0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0, /*self_attention=*/false));
     gate0 = register_parameter("gate0", torch::zeros({1}));
     gate_u0 = register_parameter("gate_u0", torch::zeros({1}));
   }

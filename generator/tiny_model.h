@@ -35,8 +35,8 @@ struct Config {
   // 0.9%, shift 12 16%.
   double shift = 3.0;
   double train_shift = 12.0;
-  // Self- and cross-attention at the top level too (after r0b and u0a), each behind a
-  // learned gate that starts at 0, so a model trained without them starts out unchanged:
+  // Cross-attention to the text at the top level too (after r0b and u0a), each behind a
+  // learned gate that starts at 0, so a model trained without it starts out unchanged:
   // shape words then act on 4x4-pixel cells, not only on the coarser levels' 8x8 and 16x16.
   bool attn0 = false;
   std::vector<std::string> vocab;  // index = token id; 0 <pad>, 1 <unk>, 2 <bos>
@@ -60,7 +60,9 @@ struct ResBlockImpl : torch::nn::Module {
 TORCH_MODULE(ResBlock);
 
 struct CrossAttentionImpl : torch::nn::Module {
-  CrossAttentionImpl(int channels, int text_dim, int heads, int cells);
+  // `self_attention` false: cross-attention to the text only (the top level's 256 cells
+  // attending to each other cost 3x the rest of the model).
+  CrossAttentionImpl(int channels, int text_dim, int heads, int cells, bool self_attention = true);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask);
   torch::nn::GroupNorm norm{nullptr};
   torch::nn::MultiheadAttention self_attn{nullptr}, cross_attn{nullptr};
