@@ -113,7 +113,8 @@ Entry load_entry(SQLite::Statement& st, SQLite::Database& db) {
             SQLite::Statement q(db, "SELECT text FROM raw_texts WHERE hash = ?");
             q.bindNoCopy(1, h.bytes.data(), 16);
             return q.executeStep() ? q.getColumn(0).getString() : std::string();
-          });
+          },
+          {r.prompt ? *r.prompt : std::string_view(), r.negative_prompt ? *r.negative_prompt : std::string_view()});
   }
   return e;
 }
@@ -422,7 +423,10 @@ void Catalog::prepare(IngestItem& item) {
   const Record& r = item.record;
   d.details_json = details_json(r);
   d.shared_texts.clear();
-  d.raw_metadata = r.raw.empty() ? std::string() : encode_raw_metadata(r.raw, &d.shared_texts);
+  d.raw_metadata = r.raw.empty() ? std::string()
+                                  : encode_raw_metadata(r.raw, &d.shared_texts,
+                                                        {r.prompt ? *r.prompt : std::string_view(),
+                                                         r.negative_prompt ? *r.negative_prompt : std::string_view()});
   d.fts_prompt = fts_index_text(r.prompt.value_or(""));
   d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
   // Metadata no reader understood stays searchable through its raw text (bounded).

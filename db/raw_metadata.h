@@ -2,9 +2,13 @@
 //   container NUL key NUL u32-little-endian length, text
 // preceded by the 4-byte tag "PRM1". A text of kSharedTextBytes or more is stored once in
 // the raw_texts table instead; its entry then holds length 0xFFFFFFFF and the 16-byte
-// XXH3-128 of the text. Binary on purpose: ComfyUI graphs are 10-60 KiB of
-// JSON full of quotes, and escaping them into a JSON array cost more than the rest of
-// storing the record.
+// XXH3-128 of the text. A text that contains the record's prompt or negative prompt
+// (A1111's `parameters` repeats both) holds length 0xFFFFFFFE and then pieces
+//   u32 literal length, literal bytes, u8 what follows (0 end, 1 the prompt, 2 the negative)
+// so the prompts, stored in their own columns, are not stored twice (about a quarter of
+// an A1111 record's bytes). Binary on purpose: ComfyUI graphs are 10-60 KiB of JSON full
+// of quotes, and escaping them into a JSON array cost more than the rest of storing the
+// record.
 #pragma once
 
 #include <functional>
@@ -25,12 +29,24 @@ struct SharedText {
   size_t index;  // of the RawText it came from (an index stays valid when the record moves)
 };
 
+// Prompts shorter than this are not worth a reference.
+inline constexpr size_t kMinPromptReferenceBytes = 16;
+
+// The texts a raw entry may point at instead of repeating them.
+struct PromptTexts {
+  std::string_view prompt, negative;
+};
+
 // Encodes `raw`; texts of kSharedTextBytes or more are referenced by hash and listed in
-// `shared` (when given; without it every text is inline).
-std::string encode_raw_metadata(const std::vector<RawText>& raw, std::vector<SharedText>* shared = nullptr);
+// `shared` (when given; without it every text is inline); the first occurrence of each of
+// `prompts` in a text is referenced (decode needs the same prompts back).
+std::string encode_raw_metadata(const std::vector<RawText>& raw, std::vector<SharedText>* shared = nullptr,
+                                const PromptTexts& prompts = {});
 // Malformed input yields the entries that could be read. `lookup` resolves a hash
-// reference to its text (an unresolved one becomes an empty text).
+// reference to its text (an unresolved one becomes an empty text); prompt references
+// resolve to `prompts`.
 std::vector<RawText> decode_raw_metadata(std::string_view blob,
-                                         const std::function<std::string(const Hash128&)>& lookup = {});
+                                         const std::function<std::string(const Hash128&)>& lookup = {},
+                                         const PromptTexts& prompts = {});
 
 }  // namespace provena

@@ -293,5 +293,58 @@ TEST(RawMetadata, RoundTripsAndSurvivesTruncation) {
   EXPECT_TRUE(decode_raw_metadata("garbage").empty());
 }
 
+// A1111's parameters repeat the prompt and the negative prompt: stored as references to
+// them, decoded back byte for byte, and smaller; texts without them (or with prompts too
+// short to bother) are stored as they are; a damaged reference ends the decoding there.
+TEST(RawMetadata, PromptsInsideATextAreReferences) {
+  const std::string prompt = "a red fox in the snow, masterpiece, (detailed:1.2)";
+  const std::string negative = "blurry, lowres, bad anatomy, watermark";
+  const std::string params = prompt + "\nNegative prompt: " + negative + "\nSteps: 20, Seed: 1, Size: 512x512";
+  std::vector<RawText> raw = {{"parameters", params, "tEXt"},
+                              {"Comment", "no prompt here", "tEXt"},
+                              {"twice", prompt + prompt, "iTXt"},
+                              {"negative first", negative + " / " + prompt, "tEXt"}};
+  const PromptTexts prompts{prompt, negative};
+  const std::string plain = encode_raw_metadata(raw);
+  const std::string referenced = encode_raw_metadata(raw, nullptr, prompts);
+  EXPECT_EQ(decode_raw_metadata(referenced, {}, prompts), raw);
+  EXPECT_LT(referenced.size() + 2 * prompt.size() + negative.size(), plain.size() + 40);
+  EXPECT_EQ(decode_raw_metadata(plain, {}, prompts), raw);  // older blobs read as before
+  // Overlapping prompts: only the first is referenced.
+  const std::string overlap = "a red fox in the snow, masterpiece";
+  std::vector<RawText> one = {{"parameters", overlap + " again", "tEXt"}};
+  const PromptTexts both{overlap, "in the snow, masterpiece again"};
+  EXPECT_EQ(decode_raw_metadata(encode_raw_metadata(one, nullptr, both), {}, both), one);
+  // Short prompts are not referenced.
+  std::vector<RawText> short_prompt = {{"parameters", "cat\nSteps: 20", "tEXt"}};
+  EXPECT_EQ(encode_raw_metadata(short_prompt, nullptr, {"cat", ""}), encode_raw_metadata(short_prompt));
+  // Truncated anywhere: never more entries than were whole, never a crash.
+  for (size_t cut = 0; cut < referenced.size(); ++cut) {
+    auto partial = decode_raw_metadata(referenced.substr(0, cut), {}, prompts);
+    ASSERT_LE(partial.size(), raw.size());
+    for (size_t i = 0; i < partial.size(); ++i) EXPECT_EQ(partial[i], raw[i]) << "cut at " << cut;
+  }
+}
+
+// Through the catalog: an A1111 record's raw metadata comes back whole.
+TEST(Catalog, RawMetadataWithPromptReferencesReadsBackWhole) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c);
+  IngestItem it = item("/a.png", "bytes", "a castle on a hill at dusk, volumetric light");
+  it.record.negative_prompt = "blurry, jpeg artifacts, lowres";
+  it.record.raw = {{"parameters", *it.record.prompt + "\nNegative prompt: " + *it.record.negative_prompt +
+                                      "\nSteps: 20, Sampler: Euler a", "tEXt"}};
+  std::vector<IngestItem> batch{it};
+  ASSERT_TRUE(c->ingest(batch));
+  auto e = c->find_by_path("/a.png");
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ((*e)->record.raw, it.record.raw);
+  c.reset();
+  SQLite::Database db(dir / "c.sqlite");
+  const int stored = db.execAndGet("SELECT length(raw) FROM generation_texts").getInt();
+  EXPECT_LT(static_cast<size_t>(stored), it.record.raw[0].text.size());
+}
+
 }  // namespace
 }  // namespace provena
