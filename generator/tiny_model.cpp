@@ -161,6 +161,13 @@ torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::T
   return x + seq.permute({1, 2, 0}).reshape({b, c, h, w});
 }
 
+torch::Tensor CrossAttentionImpl::text(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask) {
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  auto q = ln2(norm(x).flatten(2).permute({2, 0, 1})) + pos;  // (HW, B, C)
+  auto k = to_ctx(ctx);
+  return std::get<0>(cross_attn(q, k, k, pad_mask)).permute({1, 2, 0}).reshape({b, c, h, w});
+}
+
 ModelImpl::ModelImpl(const Config& c) : config(c) {
   const int in_ch = 3 * c.patch * c.patch;
   tok_emb = register_module("tok_emb", torch::nn::Embedding(static_cast<int64_t>(c.vocab.size()), c.text_dim));
@@ -196,8 +203,11 @@ ModelImpl::ModelImpl(const Config& c) : config(c) {
     const int cells0 = (c.resolution / c.patch) * (c.resolution / c.patch);
     a0 = register_module("a0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0, /*self_attention=*/false));
     au0 = register_module("au0", CrossAttention(c.ch0, c.text_dim, c.heads, cells0, /*self_attention=*/false));
-    gate0 = register_parameter("gate0", torch::zeros({1}));
-    gate_u0 = register_parameter("gate_u0", torch::zeros({1}));
+    torch::NoGradGuard no_grad;
+    for (auto* a : {&a0, &au0}) {
+      (*a)->cross_attn->out_proj->weight.zero_();
+      (*a)->cross_attn->out_proj->bias.zero_();
+    }
   }
   out_norm = register_module("out_norm", torch::nn::GroupNorm(kGroups, c.ch0));
   out_conv = register_module("out_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, in_ch, 3).padding(1)));
@@ -225,14 +235,14 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
                     .unsqueeze(0)
                     .expand({x.size(0), 2, g, g});
   auto h0 = r0b(r0a(in_conv(torch::cat({torch::pixel_unshuffle(x, config.patch), coords}, 1)), temb), temb);
-  if (config.attn0) h0 = h0 + gate0 * (a0(h0, ctx, pad_mask) - h0);
+  if (config.attn0) h0 = h0 + a0->text(h0, ctx, pad_mask);
   auto h1 = r1b(a1(r1a(down0(h0), temb), ctx, pad_mask), temb);
   auto h2 = a2(r2a(down1(h1), temb), ctx, pad_mask);
   auto u = amid(mid(h2, temb), ctx, pad_mask);
   u = up1(u2(torch::cat({u, h2}, 1), temb));
   u = u1b(au1(u1a(torch::cat({u, h1}, 1), temb), ctx, pad_mask), temb);
   u = u0a(torch::cat({up0(u), h0}, 1), temb);
-  if (config.attn0) u = u + gate_u0 * (au0(u, ctx, pad_mask) - u);
+  if (config.attn0) u = u + au0->text(u, ctx, pad_mask);
   u = u0b(u, temb);
   return torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
 }

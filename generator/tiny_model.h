@@ -35,9 +35,10 @@ struct Config {
   // 0.9%, shift 12 16%.
   double shift = 3.0;
   double train_shift = 12.0;
-  // Cross-attention to the text at the top level too (after r0b and u0a), each behind a
-  // learned gate that starts at 0, so a model trained without it starts out unchanged:
-  // shape words then act on 4x4-pixel cells, not only on the coarser levels' 8x8 and 16x16.
+  // Cross-attention to the text at the top level too (after r0b and u0a), added as a
+  // residual whose output projection starts at zero, so a model trained without it starts
+  // out unchanged: shape words then act on 4x4-pixel cells, not only on the coarser
+  // levels' 8x8 and 16x16.
   bool attn0 = false;
   std::vector<std::string> vocab;  // index = token id; 0 <pad>, 1 <unk>, 2 <bos>
 };
@@ -64,6 +65,8 @@ struct CrossAttentionImpl : torch::nn::Module {
   // attending to each other cost 3x the rest of the model).
   CrossAttentionImpl(int channels, int text_dim, int heads, int cells, bool self_attention = true);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask);
+  // The cross-attention's output alone (B, C, H, W), for a plain residual x + text(x).
+  torch::Tensor text(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& pad_mask);
   torch::nn::GroupNorm norm{nullptr};
   torch::nn::MultiheadAttention self_attn{nullptr}, cross_attn{nullptr};
   torch::nn::Linear to_ctx{nullptr};
@@ -89,8 +92,7 @@ struct ModelImpl : torch::nn::Module {
   ResBlock r0a{nullptr}, r0b{nullptr}, r1a{nullptr}, r1b{nullptr}, r2a{nullptr}, mid{nullptr}, u2{nullptr},
       u1a{nullptr}, u1b{nullptr}, u0a{nullptr}, u0b{nullptr};
   CrossAttention a1{nullptr}, a2{nullptr}, amid{nullptr}, au1{nullptr};
-  CrossAttention a0{nullptr}, au0{nullptr};  // config.attn0 only
-  torch::Tensor gate0, gate_u0;              // their gates (1), from 0
+  CrossAttention a0{nullptr}, au0{nullptr};  // config.attn0 only: cross-attention alone, zero-initialized output
   torch::nn::GroupNorm out_norm{nullptr};
 };
 TORCH_MODULE(Model);

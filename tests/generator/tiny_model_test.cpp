@@ -147,8 +147,8 @@ TEST(Pipeline, RefusesTamperedOrMissingModels) {
   EXPECT_NE(missing.error().message.find("not a model folder"), std::string::npos);
 }
 
-// Top-level attention (attn0) behind gates that start at 0: a model grown from one trained
-// without it gives the same output until training moves the gates; the config says so.
+// Top-level attention (attn0) with a zero-initialized output: a model grown from one trained
+// without it gives the same output until training moves it; the config says so.
 TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
   auto c = small_config();
   torch::manual_seed(1);
@@ -165,7 +165,7 @@ TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
   EXPECT_FALSE(tiny::config_from_json(tiny::config_to_json(c))->attn0);
   tiny::Model grown(grown_config);
   const std::string weights = tiny::save_weights(plain, {});
-  EXPECT_FALSE(tiny::load_weights(grown, weights, "plain"));  // a0, au0 and the gates are missing
+  EXPECT_FALSE(tiny::load_weights(grown, weights, "plain"));  // a0 and au0 are missing
   ASSERT_TRUE(tiny::load_weights(grown, weights, "plain", /*allow_missing=*/true));
   EXPECT_GT(tiny::parameter_count(grown), tiny::parameter_count(plain));
   auto x = torch::randn({2, 3, 32, 32});
@@ -175,7 +175,7 @@ TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
   auto [ctx, pad] = plain->encode_text(tokens);
   auto expected = plain->forward(x, t, ctx, pad);
   EXPECT_TRUE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
-  grown->gate0.fill_(0.5);
+  grown->a0->cross_attn->out_proj->weight.normal_(0, 0.1);
   EXPECT_FALSE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
 }
 
