@@ -2,6 +2,7 @@
 // it to assets/. Kept out of `provena` so that commands that do not generate never load
 // libtorch.
 //   provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M] [--threads T]
+//   provena-train --dir NEW --init-from CKPT [--attn0] [...]   (a fresh run from CKPT's weights)
 //   provena-train --dir CKPT --export assets/tiny-flow
 #include <cstdio>
 #include <cstdlib>

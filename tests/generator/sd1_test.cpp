@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -288,6 +290,16 @@ int max_pixel_diff(const Image& x, const Image& y) {
   return worst;
 }
 
+// Peak signal-to-noise ratio between two images of the same size, in dB.
+double psnr_db(const Image& x, const Image& y) {
+  double sq = 0;
+  for (size_t i = 0; i < x.pixels.size(); ++i) {
+    const double d = double(x.pixels[i]) - double(y.pixels[i]);
+    sq += d * d;
+  }
+  return 10 * std::log10(255.0 * 255.0 / std::max(sq / static_cast<double>(x.pixels.size()), 1e-9));
+}
+
 TEST(Sd1Model, GeneratesFromADiffusersFolderDeterministically) {
   PROVENA_NEED_GENERATOR_FIXTURES();
   ::provena::testing::TempDir tmp;
@@ -404,18 +416,10 @@ TEST(Sd1Model, RunsInBfloat16CloseToFloat32) {
   EXPECT_EQ((*m)->vae->decoder->parameters()[0].scalar_type(), torch::kFloat32);
   auto half = (*m)->generate(o);
   ASSERT_TRUE(half) << half.error().message;
-  double sq = 0;
-  int worst = 0;
-  const auto& a = (*full)[0].pixels;
-  const auto& b = (*half)[0].pixels;
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    const int d = std::abs(int(a[i]) - int(b[i]));
-    sq += d * d, worst = std::max(worst, d);
-  }
-  const double psnr = 10 * std::log10(255.0 * 255.0 / std::max(sq / a.size(), 1e-9));
+  ASSERT_EQ((*full)[0].pixels.size(), (*half)[0].pixels.size());
+  const int worst = max_pixel_diff((*full)[0], (*half)[0]);
   EXPECT_GT(worst, 0);  // it did run in lower precision
-  EXPECT_GT(psnr, 25) << "max diff " << worst;
+  EXPECT_GT(psnr_db((*full)[0], (*half)[0]), 25) << "max diff " << worst;
   // A vocabulary that is not the model's says so instead of indexing out of range.
   LoadOptions wrong;
   wrong.tokenizer = generator_fixture("bpe_simple_vocab_16e6.txt.gz");
