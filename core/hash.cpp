@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/xxh3_simd.h"
+
 namespace provena {
 
 std::string to_hex(const uint8_t* data, size_t size) {
@@ -48,7 +50,40 @@ static Hash128 from_xxh(XXH128_hash_t h) {
   return out;
 }
 
-Hash128 xxh3_128(const void* data, size_t size) { return from_xxh(XXH3_128bits(data, size)); }
+#if defined(PROVENA_XXH3_X86)
+namespace xxh3_simd {
+// libgcc's checks include the operating system's support for the wider registers (XGETBV).
+bool has_avx2() { return __builtin_cpu_supports("avx2"); }
+bool has_avx512() { return __builtin_cpu_supports("avx512f"); }
+}  // namespace xxh3_simd
+#endif
+
+namespace {
+
+using Xxh3Fn = XXH128_hash_t (*)(const void*, size_t);
+
+Xxh3Fn pick_xxh3() {
+#if defined(PROVENA_XXH3_X86)
+  if (xxh3_simd::has_avx512())
+    return [](const void* data, size_t size) {
+      auto h = xxh3_simd::hash_avx512(data, size);
+      return XXH128_hash_t{h.low64, h.high64};
+    };
+  if (xxh3_simd::has_avx2())
+    return [](const void* data, size_t size) {
+      auto h = xxh3_simd::hash_avx2(data, size);
+      return XXH128_hash_t{h.low64, h.high64};
+    };
+#endif
+  return [](const void* data, size_t size) { return XXH3_128bits(data, size); };
+}
+
+}  // namespace
+
+Hash128 xxh3_128(const void* data, size_t size) {
+  static const Xxh3Fn xxh3 = pick_xxh3();
+  return from_xxh(xxh3(data, size));
+}
 
 Xxh3Stream::Xxh3Stream() : state_(XXH3_createState()) { XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_)); }
 Xxh3Stream::~Xxh3Stream() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }

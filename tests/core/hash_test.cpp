@@ -1,8 +1,10 @@
 #include "core/hash.h"
+#include "core/xxh3_simd.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace provena {
 namespace {
@@ -41,6 +43,45 @@ TEST(Xxh3, StreamEqualsOneShotAndHexRoundTrips) {
   ASSERT_TRUE(parsed);
   EXPECT_EQ(*parsed, a);
   EXPECT_FALSE(Hash128::from_hex("zz"));
+}
+
+// xxh3_128() runs a vector implementation chosen for the CPU (core/xxh3_simd.h); every one
+// must give the system libxxhash's XXH3-128 (its streaming API is the reference here) at
+// all the sizes where XXH3 switches code paths (0, 1-3, 4-8, 9-16, 17-128, 129-240, long
+// inputs, stripe and block boundaries) and from unaligned starts.
+TEST(Xxh3, EveryVectorImplementationMatchesTheLibrary) {
+  std::string data(3 * 65536 + 777, '\0');
+  uint32_t x = 12345;
+  for (auto& c : data) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+  std::vector<size_t> sizes;
+  for (size_t n = 0; n <= 260; ++n) sizes.push_back(n);
+  for (size_t n : {1023, 1024, 1025, 4095, 4096, 4097, 65536, 100003, 3 * 65536}) sizes.push_back(n);
+  for (size_t offset : {0, 1, 7}) {
+    for (size_t n : sizes) {
+      const char* p = data.data() + offset;
+      Xxh3Stream reference;
+      reference.update(p, n);
+      const Hash128 want = reference.digest();
+      ASSERT_EQ(xxh3_128(p, n), want) << "size " << n << " offset " << offset;
+#if defined(PROVENA_XXH3_X86)
+      auto as_hash = [&](xxh3_simd::Hash h) {
+        // XXH3-128's canonical (big-endian, high half first) byte order, as Hash128 holds it.
+        Hash128 out;
+        for (int i = 0; i < 8; ++i) {
+          out.bytes[i] = static_cast<uint8_t>(h.high64 >> (56 - 8 * i));
+          out.bytes[8 + i] = static_cast<uint8_t>(h.low64 >> (56 - 8 * i));
+        }
+        return out;
+      };
+      if (xxh3_simd::has_avx2()) {
+        ASSERT_EQ(as_hash(xxh3_simd::hash_avx2(p, n)), want) << "AVX2, size " << n;
+      }
+      if (xxh3_simd::has_avx512()) {
+        ASSERT_EQ(as_hash(xxh3_simd::hash_avx512(p, n)), want) << "AVX-512, size " << n;
+      }
+#endif
+    }
+  }
 }
 
 }  // namespace
