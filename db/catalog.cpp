@@ -112,7 +112,10 @@ Entry load_entry(SQLite::Statement& st, SQLite::Database& db) {
           [&db](const Hash128& h) {
             SQLite::Statement q(db, "SELECT text FROM raw_texts WHERE hash = ?");
             q.bindNoCopy(1, h.bytes.data(), 16);
-            return q.executeStep() ? q.getColumn(0).getString() : std::string();
+            if (!q.executeStep()) return std::string();
+            const auto& c = q.getColumn(0);
+            return stored_shared_text(
+                std::string_view(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes())), c.isBlob());
           },
           {r.prompt ? *r.prompt : std::string_view(), r.negative_prompt ? *r.negative_prompt : std::string_view()});
   }
@@ -309,10 +312,11 @@ struct Catalog::Impl {
     else tx.bindNoCopy(6, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
     tx.exec();
     tx.reset();
-    for (const auto& [hash, index] : d.shared_texts) {
+    for (const auto& shared : d.shared_texts) {
       auto& t = *insert_shared_text;
-      t.bindNoCopy(1, hash.bytes.data(), 16);
-      t.bindNoCopy(2, r.raw[index].text);
+      t.bindNoCopy(1, shared.hash.bytes.data(), 16);
+      if (shared.compressed.empty()) t.bindNoCopy(2, r.raw[shared.index].text);
+      else t.bindNoCopy(2, shared.compressed.data(), static_cast<int>(shared.compressed.size()));
       t.exec();
       t.reset();
     }
@@ -423,10 +427,14 @@ void Catalog::prepare(IngestItem& item) {
   const Record& r = item.record;
   d.details_json = details_json(r);
   d.shared_texts.clear();
-  d.raw_metadata = r.raw.empty() ? std::string()
-                                  : encode_raw_metadata(r.raw, &d.shared_texts,
-                                                        {r.prompt ? *r.prompt : std::string_view(),
-                                                         r.negative_prompt ? *r.negative_prompt : std::string_view()});
+  if (r.raw.empty()) {
+    d.raw_metadata.clear();
+  } else {
+    d.raw_metadata = compress_raw_metadata(encode_raw_metadata(
+        r.raw, &d.shared_texts,
+        {r.prompt ? *r.prompt : std::string_view(), r.negative_prompt ? *r.negative_prompt : std::string_view()}));
+    compress_shared_texts(r.raw, d.shared_texts);
+  }
   d.fts_prompt = fts_index_text(r.prompt.value_or(""));
   d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
   // Metadata no reader understood stays searchable through its raw text (bounded).

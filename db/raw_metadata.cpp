@@ -5,10 +5,15 @@
 #include <utility>
 #include <algorithm>
 
+#include "core/limits.h"
+#include "db/compression.h"
+
 namespace provena {
 
 namespace {
-constexpr std::string_view kTag = "PRM1";
+constexpr std::string_view kTag = "PRM1", kCompressedTag = "PRZ1";
+// A record's raw metadata is at most kMaxTotalTextBytes of text plus per-entry headers.
+constexpr size_t kMaxRawBlobBytes = 2 * limits::kMaxTotalTextBytes;
 }
 
 namespace {
@@ -55,7 +60,7 @@ std::string encode_raw_metadata(const std::vector<RawText>& raw, std::vector<Sha
     out += '\0';
     if (shared && t.text.size() >= kSharedTextBytes) {
       Hash128 h = xxh3_128(t.text.data(), t.text.size());
-      shared->push_back({h, i});
+      shared->push_back({h, i, std::string()});
       put_u32(out, kSharedMarker);
       out.append(reinterpret_cast<const char*>(h.bytes.data()), 16);
       continue;
@@ -81,9 +86,35 @@ std::string encode_raw_metadata(const std::vector<RawText>& raw, std::vector<Sha
   return out;
 }
 
+std::string compress_raw_metadata(std::string blob) {
+  if (blob.size() < kCompressMinBytes) return blob;
+  std::string frame = zstd_compress(blob);
+  if (frame.empty() || frame.size() + kCompressedTag.size() >= blob.size()) return blob;
+  return std::string(kCompressedTag) + frame;
+}
+
+void compress_shared_texts(const std::vector<RawText>& raw, std::vector<SharedText>& shared) {
+  for (auto& s : shared) {
+    const std::string& text = raw[s.index].text;
+    s.compressed = zstd_compress(text);
+    if (s.compressed.size() >= text.size()) s.compressed.clear();
+  }
+}
+
+std::string stored_shared_text(std::string_view value, bool is_blob) {
+  if (!is_blob) return std::string(value);
+  auto text = zstd_decompress(value, limits::kMaxTotalTextBytes);
+  return text ? std::move(*text) : std::string();
+}
+
 std::vector<RawText> decode_raw_metadata(std::string_view blob, const std::function<std::string(const Hash128&)>& lookup,
                                          const PromptTexts& prompts) {
   std::vector<RawText> out;
+  if (blob.substr(0, kCompressedTag.size()) == kCompressedTag) {
+    auto inner = zstd_decompress(blob.substr(kCompressedTag.size()), kMaxRawBlobBytes);
+    if (!inner || inner->substr(0, kTag.size()) != kTag) return out;
+    return decode_raw_metadata(*inner, lookup, prompts);
+  }
   if (blob.substr(0, kTag.size()) != kTag) return out;
   const std::string_view which[2] = {prompts.prompt, prompts.negative};
   size_t pos = kTag.size();

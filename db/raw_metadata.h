@@ -8,7 +8,8 @@
 // so the prompts, stored in their own columns, are not stored twice (about a quarter of
 // an A1111 record's bytes). Binary on purpose: ComfyUI graphs are 10-60 KiB of JSON full
 // of quotes, and escaping them into a JSON array cost more than the rest of storing the
-// record.
+// record. A blob of kCompressMinBytes or more is stored as the tag "PRZ1" and one zstd
+// frame of the PRM1 blob (db/compression.h).
 #pragma once
 
 #include <functional>
@@ -27,6 +28,7 @@ inline constexpr size_t kSharedTextBytes = 4096;
 struct SharedText {
   Hash128 hash;
   size_t index;  // of the RawText it came from (an index stays valid when the record moves)
+  std::string compressed;  // its zstd frame, stored as a BLOB (empty: stored as TEXT)
 };
 
 // Prompts shorter than this are not worth a reference.
@@ -42,7 +44,15 @@ struct PromptTexts {
 // `prompts` in a text is referenced (decode needs the same prompts back).
 std::string encode_raw_metadata(const std::vector<RawText>& raw, std::vector<SharedText>* shared = nullptr,
                                 const PromptTexts& prompts = {});
-// Malformed input yields the entries that could be read. `lookup` resolves a hash
+// The blob as stored: compressed when that pays (see above), else unchanged.
+std::string compress_raw_metadata(std::string blob);
+// Fills each shared text's zstd frame, for texts where compressing pays.
+void compress_shared_texts(const std::vector<RawText>& raw, std::vector<SharedText>& shared);
+// A stored raw_texts.text: TEXT as it is, a BLOB is a zstd frame (an unreadable one gives
+// an empty text, as an unresolved reference does).
+std::string stored_shared_text(std::string_view value, bool is_blob);
+
+// Accepts plain and compressed blobs. Malformed input yields the entries that could be read. `lookup` resolves a hash
 // reference to its text (an unresolved one becomes an empty text); prompt references
 // resolve to `prompts`.
 std::vector<RawText> decode_raw_metadata(std::string_view blob,

@@ -1,4 +1,5 @@
 #include "db/catalog.h"
+#include "db/compression.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -271,14 +272,76 @@ TEST(Catalog, UnknownMetadataIsSearchableAndBigTextsAreStoredOnce) {
   EXPECT_EQ(ids((*c)->search("frobnicator")), (std::vector<int64_t>{1}));
   EXPECT_EQ(ids((*c)->search("nodes")), (std::vector<int64_t>{}));  // recognized records index their prompts
   c->reset();
-  SQLite::Database db(dir / "c.sqlite");
+  SQLite::Database db(dir / "c.sqlite", SQLite::OPEN_READWRITE);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM raw_texts").getInt(), 1);
-  auto again = Catalog::open(dir / "c.sqlite");
-  auto e = (*again)->get(3);
-  ASSERT_TRUE(e && *e);
-  ASSERT_EQ((*e)->record.raw.size(), 2u);
-  EXPECT_EQ((*e)->record.raw[0].text, workflow);  // resolved from raw_texts
-  EXPECT_EQ((*e)->record.raw[1].text, "{}");
+  // Stored compressed: one zstd frame as a BLOB, far smaller than the text.
+  EXPECT_EQ(db.execAndGet("SELECT typeof(text) FROM raw_texts").getString(), "blob");
+  EXPECT_LT(db.execAndGet("SELECT length(text) FROM raw_texts").getInt(), 200);
+  auto read_back = [&] {
+    auto again = Catalog::open(dir / "c.sqlite");
+    auto e = (*again)->get(3);
+    ASSERT_TRUE(e && *e);
+    ASSERT_EQ((*e)->record.raw.size(), 2u);
+    EXPECT_EQ((*e)->record.raw[0].text, workflow);  // resolved from raw_texts
+    EXPECT_EQ((*e)->record.raw[1].text, "{}");
+  };
+  read_back();
+  // A row stored as plain TEXT (before compression, schema 7) reads the same.
+  {
+    SQLite::Statement st(db, "UPDATE raw_texts SET text = ?");
+    st.bind(1, workflow);
+    st.exec();
+  }
+  EXPECT_EQ(db.execAndGet("SELECT typeof(text) FROM raw_texts").getString(), "text");
+  read_back();
+}
+
+// Blobs of kCompressMinBytes or more are stored as one zstd frame (tag PRZ1) when that is
+// smaller, and read back whole; small blobs and incompressible ones stay as they are; a
+// damaged frame reads as nothing rather than as garbage.
+TEST(RawMetadata, LargeBlobsAreCompressed) {
+  std::string graph = "{";
+  for (int i = 0; i < 300; ++i)
+    graph += "\"" + std::to_string(i) + "\": {\"class_type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"a cat\"}},";
+  graph += "\"end\": 1}";
+  std::vector<RawText> raw = {{"prompt", graph, "tEXt"}, {"Comment", "small", "tEXt"}};
+  const std::string plain = encode_raw_metadata(raw);
+  const std::string stored = compress_raw_metadata(plain);
+  EXPECT_EQ(stored.substr(0, 4), "PRZ1");
+  EXPECT_LT(stored.size() * 4, plain.size());
+  EXPECT_EQ(decode_raw_metadata(stored), raw);
+  std::vector<RawText> small = {{"Comment", "small", "tEXt"}};
+  EXPECT_EQ(compress_raw_metadata(encode_raw_metadata(small)), encode_raw_metadata(small));
+  std::string noise(4096, '\0');
+  uint32_t x = 7;
+  for (auto& c : noise) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+  const std::string noisy = encode_raw_metadata({{"blob", noise, "tEXt"}});
+  EXPECT_EQ(compress_raw_metadata(noisy), noisy);  // incompressible: kept as it is
+  std::string damaged = stored;
+  damaged[damaged.size() / 2] ^= 0x55;
+  damaged[damaged.size() / 2 + 1] ^= 0x55;
+  EXPECT_TRUE(decode_raw_metadata(damaged).empty());  // the frame's checksum fails
+  EXPECT_TRUE(decode_raw_metadata(stored.substr(0, stored.size() / 2)).empty());
+  EXPECT_EQ(stored_shared_text("plain", false), "plain");
+  EXPECT_EQ(stored_shared_text(zstd_compress(graph), true), graph);
+  EXPECT_EQ(stored_shared_text("not a frame", true), "");
+}
+
+TEST(Zstd, RoundTripsAndRefusesBadFrames) {
+  const std::string text = std::string(5000, 'a') + "猫" + std::string(5000, 'b');
+  const std::string frame = zstd_compress(text);
+  ASSERT_FALSE(frame.empty());
+  auto back = zstd_decompress(frame, text.size());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, text);
+  auto too_big = zstd_decompress(frame, text.size() - 1);
+  ASSERT_FALSE(too_big);
+  EXPECT_NE(too_big.error().message.find("exceeds the limit"), std::string::npos);
+  EXPECT_FALSE(zstd_decompress("garbage", 1000));
+  EXPECT_FALSE(zstd_decompress(frame.substr(0, frame.size() - 3), text.size()));
+  auto empty = zstd_decompress(zstd_compress(""), 10);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(*empty, "");
 }
 
 TEST(RawMetadata, RoundTripsAndSurvivesTruncation) {
