@@ -172,6 +172,40 @@ struct Catalog::Impl {
   KeywordIndex keywords;
   int version = 0;
   std::unique_ptr<BackgroundCheckpointer> checkpointer;  // while in bulk mode
+  bool bulk = false;
+  bool bulk_transaction_open = false;
+  int64_t bulk_uncommitted = 0;  // records stored in the open bulk transaction
+
+  ~Impl() {
+    try {
+      commit_bulk();  // what was stored stays stored
+    } catch (const std::exception&) {
+      // Closing rolls the transaction back; the next import reads those files again.
+    }
+  }
+
+  // After a failed step a statement stays mid-execution until reset: the next batch's
+  // bind() would fail with "API misuse".
+  void reset_ingest_statements() {
+    for (auto* st : {&insert_asset, &select_asset, &insert_generation, &insert_texts, &insert_fts, &insert_shared_text,
+                     &insert_file, &update_file, &find_missing_file, &relink_file})
+      if (*st) (void)(*st)->tryReset();
+  }
+
+  // Stores a batch inside the caller's transaction; throws on database errors.
+  IngestCounts store(const std::vector<IngestItem>& batch);
+
+  void commit_bulk() {
+    if (!bulk_transaction_open) return;
+    bulk_uncommitted = 0;
+    try {
+      db.exec("COMMIT");
+    } catch (...) {
+      bulk_transaction_open = !sqlite3_get_autocommit(db.getHandle());  // an I/O error may end it
+      throw;
+    }
+    bulk_transaction_open = false;
+  }
   // Prepared statements for the ingest hot path, created on first use.
   std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_texts, insert_fts, insert_shared_text, insert_file,
       update_file, find_missing_file, relink_file;
@@ -456,60 +490,98 @@ Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
     if (!item.derived.ready) prepare(item);
   auto result = guarded("storing a batch", [&]() -> Result<IngestCounts> {
     impl_->prepare_ingest();
-    IngestCounts counts;
-    const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    SQLite::Transaction tx(impl_->db);
-    for (const auto& item : batch) {
-      auto [asset_id, is_new] = impl_->upsert_asset(item, now);
-      if (is_new) impl_->insert_record(asset_id, item);
-      if (item.known_file_id) {
-        auto& st = *impl_->update_file;
-        st.bind(1, static_cast<int64_t>(asset_id));
-        st.bind(2, static_cast<int64_t>(item.size));
-        st.bind(3, static_cast<int64_t>(item.mtime_ns));
-        st.bind(4, static_cast<int64_t>(*item.known_file_id));
-        st.exec();
-        st.reset();
-        ++counts.updated;
-        continue;
-      }
-      if (!is_new) {  // known content under a new path: a moved file, or a copy
-        auto& find = *impl_->find_missing_file;
-        find.bind(1, static_cast<int64_t>(asset_id));
-        std::optional<int64_t> missing_id;
-        if (find.executeStep()) missing_id = find.getColumn(0).getInt64();
-        find.reset();
-        if (missing_id) {
-          auto& st = *impl_->relink_file;
-          st.bindNoCopy(1, item.path);
-          st.bind(2, static_cast<int64_t>(item.size));
-          st.bind(3, static_cast<int64_t>(item.mtime_ns));
-          st.bind(4, static_cast<int64_t>(*missing_id));
-          st.exec();
-          st.reset();
-          ++counts.moved;
-          continue;
-        }
-      }
-      auto& st = *impl_->insert_file;
-      st.bindNoCopy(1, item.path);
-      st.bind(2, static_cast<int64_t>(asset_id));
-      st.bind(3, static_cast<int64_t>(item.size));
-      st.bind(4, static_cast<int64_t>(item.mtime_ns));
-      st.exec();
-      st.reset();
-      ++(is_new ? counts.new_assets : counts.duplicates);
+    auto& db = impl_->db;
+    if (!impl_->bulk) {
+      SQLite::Transaction tx(db);
+      IngestCounts counts = impl_->store(batch);
+      impl_->keywords.flush();
+      tx.commit();
+      return counts;
     }
-    impl_->keywords.flush();
-    tx.commit();
+    if (!impl_->bulk_transaction_open) {
+      db.exec("BEGIN");
+      impl_->bulk_transaction_open = true;
+    }
+    db.exec("SAVEPOINT ingest_batch");
+    IngestCounts counts;
+    try {
+      counts = impl_->store(batch);
+      impl_->keywords.flush();
+    } catch (...) {
+      if (sqlite3_get_autocommit(db.getHandle())) {
+        // SQLite ended the whole transaction (disk full, I/O error): the batches since the
+        // last commit were not stored; the next import reads their files again.
+        impl_->bulk_transaction_open = false;
+        impl_->bulk_uncommitted = 0;
+        throw;
+      }
+      db.exec("ROLLBACK TO ingest_batch");
+      db.exec("RELEASE ingest_batch");
+      throw;
+    }
+    db.exec("RELEASE ingest_batch");
+    impl_->bulk_uncommitted += static_cast<int64_t>(batch.size());
+    if (impl_->bulk_uncommitted >= kBulkTransactionRecords) impl_->commit_bulk();
     return counts;
   });
-  if (!result) impl_->keywords.reset();  // rolled back: cached keyword ids may be gone
+  if (!result) {
+    impl_->reset_ingest_statements();
+    impl_->keywords.reset();  // rolled back: cached keyword ids may be gone
+  }
   return result;
+}
+
+IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
+  IngestCounts counts;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  for (const auto& item : batch) {
+    auto [asset_id, is_new] = upsert_asset(item, now);
+    if (is_new) insert_record(asset_id, item);
+    if (item.known_file_id) {
+      auto& st = *update_file;
+      st.bind(1, static_cast<int64_t>(asset_id));
+      st.bind(2, static_cast<int64_t>(item.size));
+      st.bind(3, static_cast<int64_t>(item.mtime_ns));
+      st.bind(4, static_cast<int64_t>(*item.known_file_id));
+      st.exec();
+      st.reset();
+      ++counts.updated;
+      continue;
+    }
+    if (!is_new) {  // known content under a new path: a moved file, or a copy
+      auto& find = *find_missing_file;
+      find.bind(1, static_cast<int64_t>(asset_id));
+      std::optional<int64_t> missing_id;
+      if (find.executeStep()) missing_id = find.getColumn(0).getInt64();
+      find.reset();
+      if (missing_id) {
+        auto& st = *relink_file;
+        st.bindNoCopy(1, item.path);
+        st.bind(2, static_cast<int64_t>(item.size));
+        st.bind(3, static_cast<int64_t>(item.mtime_ns));
+        st.bind(4, static_cast<int64_t>(*missing_id));
+        st.exec();
+        st.reset();
+        ++counts.moved;
+        continue;
+      }
+    }
+    auto& st = *insert_file;
+    st.bindNoCopy(1, item.path);
+    st.bind(2, static_cast<int64_t>(asset_id));
+    st.bind(3, static_cast<int64_t>(item.size));
+    st.bind(4, static_cast<int64_t>(item.mtime_ns));
+    st.exec();
+    st.reset();
+    ++(is_new ? counts.new_assets : counts.duplicates);
+  }
+  return counts;
 }
 
 Status Catalog::set_bulk_mode(bool on) {
   return guarded("switching bulk mode", [&]() -> Status {
+    if (!on) impl_->commit_bulk();
+    impl_->bulk = on;
     if (on) {
       // Not 0: a million-file import would grow the WAL past 2 GiB; at 128k pages
       // (512 MiB) it checkpoints at most every ~350k files.

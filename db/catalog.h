@@ -119,8 +119,14 @@ class Catalog {
   // are stored, and one when it ends. Each checkpoint rewrites the index pages touched since the
   // last one, so many small ones cost far more than one at the end (~7 us per file
   // measured at 100k files). The WAL grows meanwhile (~1.3 KiB per file).
+  // Batches stored in bulk mode share a transaction that commits every
+  // kBulkTransactionRecords records and when bulk mode ends (or the catalog closes): a
+  // commit rewrites the full-text and b-tree pages the batch touched, and batches of big
+  // files are small (10k mixed files: WAL 77 -> 37 MB). A batch that fails is rolled back
+  // alone; the ones before it stay.
   Status set_bulk_mode(bool on);
-  // Stores a batch in one transaction.
+  static constexpr int64_t kBulkTransactionRecords = 4096;
+  // Stores a batch in one transaction (in bulk mode: see above).
   Result<IngestCounts> ingest(std::vector<IngestItem>& batch);
   Result<IngestCounts> ingest(std::vector<IngestItem>&& batch) { return ingest(batch); }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <future>
 #include <thread>
 #include <unordered_set>
@@ -24,6 +25,7 @@ namespace {
 // File data per chunk: a chunk of 4096 files of 400 KiB would be 1.6 GiB and leave the
 // pipeline with nothing to overlap on a 10k-file folder.
 constexpr size_t kMaxChunkBytes = size_t(64) << 20;
+constexpr size_t kChunksAhead = 2;  // chunks parsed ahead of the one being stored
 
 int thread_count(int requested) {
   if (requested > 0) return requested;
@@ -184,31 +186,42 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   }
   if (bounds.back() != work.size()) bounds.push_back(work.size());
   ImportProgress progress{0, static_cast<int64_t>(work.size())};
-  std::future<ParsedChunk> next;
   auto launch = [&](size_t k) {
     size_t begin = bounds[k], end = bounds[k + 1];
     return std::async(std::launch::async, [&work, begin, end, threads] { return parse_chunk(work, begin, end, threads); });
   };
+  // Two chunks are read ahead of the one being stored: with one, the readers stood idle
+  // whenever a chunk of big graphs kept the writer busy longer than they took (10k mixed
+  // files: ~0.5 s of 1.5).
   const size_t chunks = bounds.size() - 1;
-  if (chunks > 0) next = launch(0);
+  std::deque<std::future<ParsedChunk>> ahead;
+  size_t launched = 0;
+  auto fill = [&] {
+    while (launched < chunks && ahead.size() < kChunksAhead) ahead.push_back(launch(launched++));
+  };
+  auto drain = [&] {
+    for (auto& f : ahead) f.wait();  // their files are read again by the next import
+  };
+  fill();
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   for (size_t k = 0; k < chunks; ++k) {
     if (cancelled()) {
       report.cancelled = true;
-      if (next.valid()) next.wait();  // its files are read again by the next import
+      drain();
       break;
     }
     auto t0 = Clock::now();
-    ParsedChunk chunk = next.get();
+    ParsedChunk chunk = ahead.front().get();
+    ahead.pop_front();
     report.wait_seconds += since(t0);
-    if (k + 1 < chunks) next = launch(k + 1);
+    fill();
     auto t1 = Clock::now();
     auto counts = catalog.ingest(chunk.items);
     report.store_seconds += since(t1);
     if (!counts) {
-      if (next.valid()) next.wait();
+      drain();
       if (bulk) (void)catalog.set_bulk_mode(false);
       return counts.error();
     }

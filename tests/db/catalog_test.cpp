@@ -77,10 +77,12 @@ TEST(Catalog, BulkModeCheckpointsInTheBackground) {
   ASSERT_TRUE(c);
   const auto before = std::filesystem::file_size(path);
   ASSERT_TRUE(c->set_bulk_mode(true));
-  for (int b = 0; b < 4; ++b) {
+  // 5 x 1000 records: the bulk transaction commits after the fifth (>= 4096).
+  static_assert(Catalog::kBulkTransactionRecords <= 5000);
+  for (int b = 0; b < 5; ++b) {
     std::vector<IngestItem> batch;
-    for (int i = 0; i < 500; ++i) {
-      const std::string n = std::to_string(b * 500 + i);
+    for (int i = 0; i < 1000; ++i) {
+      const std::string n = std::to_string(b * 1000 + i);
       batch.push_back(item("/bulk/" + n + ".png", "bytes " + n, "a long prompt about a red fox number " + n));
     }
     ASSERT_TRUE(c->ingest(batch));
@@ -90,10 +92,48 @@ TEST(Catalog, BulkModeCheckpointsInTheBackground) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_GT(std::filesystem::file_size(path), before + 100 * 1024);
   ASSERT_TRUE(c->set_bulk_mode(false));
-  EXPECT_EQ(*c->count_assets(), 2000);
+  EXPECT_EQ(*c->count_assets(), 5000);
   c.reset();
   SQLite::Database db(path);
-  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM generations").getInt(), 2000);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM generations").getInt(), 5000);
+}
+
+// In bulk mode batches share a transaction (committed every kBulkTransactionRecords
+// records): other connections see them only once committed; a batch that fails is rolled
+// back alone, the batches before and after it stay; closing the catalog commits.
+TEST(Catalog, BulkBatchesShareATransactionAndAFailedBatchRollsBackAlone) {
+  TempDir dir;
+  const std::string path = dir / "c.sqlite";
+  auto c = open_ok(path);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->set_bulk_mode(true));
+  auto batch = [](const std::string& tag, int n) {
+    std::vector<IngestItem> out;
+    for (int i = 0; i < n; ++i) {
+      const std::string k = tag + std::to_string(i);
+      out.push_back(item("/bulk/" + k + ".png", "bytes " + k, "a prompt about " + k));
+    }
+    return out;
+  };
+  ASSERT_TRUE(c->ingest(batch("a", 10)));
+  // The same path twice with different content: files.path is unique, the batch fails.
+  auto bad = batch("b", 5);
+  bad.push_back(item("/bulk/b0.png", "other bytes", "another prompt"));
+  auto failed = c->ingest(bad);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("storing a batch"), std::string::npos) << failed.error().message;
+  auto after = c->ingest(batch("c", 10));
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(*c->count_assets(), 20);
+  {
+    SQLite::Database other(path);
+    EXPECT_EQ(other.execAndGet("SELECT count(*) FROM assets").getInt(), 0);  // not committed yet
+  }
+  c.reset();  // closes while in bulk mode
+  SQLite::Database db(path);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM assets").getInt(), 20);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM files WHERE path LIKE '/bulk/b%'").getInt(), 0);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM prompt_fts WHERE prompt_fts MATCH 'c9'").getInt(), 1);
 }
 
 TEST(Catalog, RefusesANewerCatalog) {
