@@ -15,6 +15,7 @@ BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libsqlite3-dev libsqlitecpp-dev libpng-dev libjpeg-dev libwebp-dev zlib1g-dev libexiv2-dev nlohmann-json3-dev libxxhash-dev libzstd-dev
+  libgoogle-perftools-dev
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libglx-mesa0 fonts-noto-cjk
