@@ -163,7 +163,9 @@ std::optional<bool> to_bool(const json* v) {
 // every object end, which is quadratic on a wide graph.)
 // Parses `text` after the NaN/Infinity repair and the shape check.
 Result<json> parse_json(std::string_view text, const std::string& what) {
-  std::string strict = comfyui_json_tolerant(text);
+  std::string repaired;
+  std::string_view strict = text;
+  if (comfyui_json_needs_repair(text)) strict = repaired = comfyui_json_tolerant(text);
   if (auto problem = json_shape_error(strict, kMaxJsonDepth, kMaxJsonValues)) return make_error(what + ": JSON " + *problem);
   try {
     return json::parse(strict);
@@ -1340,6 +1342,10 @@ class UiGraphConverter {
 };
 
 }  // namespace
+
+bool comfyui_json_needs_repair(std::string_view json_text) {
+  return json_text.find("NaN") != std::string_view::npos || json_text.find("Infinity") != std::string_view::npos;
+}
 
 std::string comfyui_json_tolerant(std::string_view json_text) {
   std::string out;

@@ -23,5 +23,8 @@ Result<Record> read_comfyui_workflow(std::string_view workflow_json);
 // Strict JSON after replacing bare NaN / Infinity / -Infinity outside strings by null
 // (ComfyUI writes them; see ComfyUI issues #6915, #8548).
 std::string comfyui_json_tolerant(std::string_view json);
+// False when the text holds no NaN or Infinity at all, so the repair can be skipped (the
+// common case: it saves a copy of every 10-60 KiB graph).
+bool comfyui_json_needs_repair(std::string_view json);
 
 }  // namespace provena

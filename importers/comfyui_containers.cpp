@@ -11,22 +11,28 @@
 namespace provena {
 namespace {
 
+// The JSON texts, empty when absent: views into the file's texts (no copies of 10-60 KiB
+// graphs), or into the owned strings when they came out of a JSON container
+// (SaveImage-Plus). Not copyable: the views may point into the object itself.
 struct Graphs {
-  std::string prompt, workflow;  // JSON texts; empty when absent
+  std::string_view prompt, workflow;
+  std::string owned_prompt, owned_workflow;
+  Graphs() = default;
+  Graphs(const Graphs&) = delete;
+  Graphs& operator=(const Graphs&) = delete;
 };
 
 // "prompt:{...}" or "Prompt: {...}" → the JSON after the label, else empty.
-std::string after_label(const std::string* text, std::string_view label) {
+std::string_view after_label(const std::string* text, std::string_view label) {
   if (!text || text->size() <= label.size()) return {};
   for (size_t i = 0; i < label.size(); ++i)
     if (std::tolower(static_cast<unsigned char>((*text)[i])) != label[i]) return {};
   std::string_view rest = std::string_view(*text).substr(label.size());
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  return looks_like_json_object(rest) ? std::string(rest) : std::string();
+  return looks_like_json_object(rest) ? rest : std::string_view();
 }
 
-Graphs find_graphs(const FileMetadata& meta) {
-  Graphs g;
+void find_graphs(const FileMetadata& meta, Graphs& g) {
   if (const std::string* p = text_of(meta, "prompt"); p && looks_like_json_object(*p)) g.prompt = *p;
   if (const std::string* w = text_of(meta, "workflow"); w && looks_like_json_object(*w)) g.workflow = *w;
   for (const char* key : {"exif:Model", "exif:Make", "exif:ImageDescription", "exif:DocumentName"}) {
@@ -38,29 +44,31 @@ Graphs find_graphs(const FileMetadata& meta) {
     const std::string* c = text_of(meta, "exif:UserComment");
     if (c && looks_like_json_object(*c) && c->find("\"prompt\"") != std::string::npos) {
       if (auto j = parse_json_bounded(comfyui_json_tolerant(*c)); j && j->is_object()) {
-        auto take = [&](const char* key, std::string& out) {
+        auto take = [&](const char* key, std::string& out, std::string_view& view) {
           auto it = j->find(key);
           if (it == j->end()) return;
           if (it->is_object()) out = it->dump();
           else if (it->is_string() && looks_like_json_object(it->get_ref<const std::string&>())) out = it->get<std::string>();
+          view = out;
         };
-        take("prompt", g.prompt);
-        take("workflow", g.workflow);
+        take("prompt", g.owned_prompt, g.prompt);
+        take("workflow", g.owned_workflow, g.workflow);
       }
     }
   }
-  return g;
 }
 
 }  // namespace
 
 bool detect_comfyui(const FileMetadata& meta) {
-  Graphs g = find_graphs(meta);
+  Graphs g;
+  find_graphs(meta, g);
   return !g.prompt.empty() || !g.workflow.empty();
 }
 
 Result<Record> read_comfyui(const FileMetadata& meta) {
-  Graphs g = find_graphs(meta);
+  Graphs g;
+  find_graphs(meta, g);
   Result<Record> r = make_error("no ComfyUI graph");
   if (!g.prompt.empty()) r = read_comfyui_prompt_graph(g.prompt);
   if ((!r || !r->prompt) && !g.workflow.empty()) {

@@ -47,6 +47,10 @@ TEST(ComfyTolerant, ReplacesBareNonFiniteNumbersOnly) {
   EXPECT_EQ(comfyui_json_tolerant("[NaNx, xNaN]"), "[NaNx, xNaN]");
   EXPECT_EQ(comfyui_json_tolerant(""), "");
   EXPECT_EQ(comfyui_json_tolerant("\"unterminated NaN"), "\"unterminated NaN");
+  // The repair is skipped only where nothing could need it.
+  EXPECT_TRUE(comfyui_json_needs_repair(R"({"a": NaN})"));
+  EXPECT_TRUE(comfyui_json_needs_repair("[-Infinity]"));
+  EXPECT_FALSE(comfyui_json_needs_repair(R"({"a": 1.5, "text": "nan inf"})"));
 }
 
 TEST(ComfyGraph, ReadsBasicGraph) {
