@@ -22,6 +22,16 @@ TEST(Text, Utf8Validation) {
   EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
   EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(is_valid_utf8("abc\xE4\xB8"));       // truncated
+  // Bad and good sequences at every position around the 8-byte ASCII steps.
+  for (size_t lead = 0; lead < 20; ++lead) {
+    for (size_t tail : {0, 1, 7, 8, 9}) {
+      const std::string a(lead, 'a'), b(tail, 'b');
+      EXPECT_TRUE(is_valid_utf8(a + "猫" + b)) << lead << " " << tail;
+      EXPECT_FALSE(is_valid_utf8(a + "\xC0\xAF" + b)) << lead << " " << tail;
+      EXPECT_FALSE(is_valid_utf8(a + "\xE4\xB8" + b)) << lead << " " << tail;
+      EXPECT_FALSE(is_valid_utf8(a + "\xFF" + b)) << lead << " " << tail;
+    }
+  }
 }
 
 TEST(Text, CjkClassification) {
