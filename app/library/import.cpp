@@ -6,8 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
-#include <deque>
-#include <future>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -25,10 +26,6 @@ namespace {
 // File data per chunk: a chunk of 4096 files of 400 KiB would be 1.6 GiB and leave the
 // pipeline with nothing to overlap on a 10k-file folder.
 constexpr size_t kMaxChunkBytes = size_t(64) << 20;
-// Chunks parsed ahead of the one being stored. Two kept the readers busier on the mixed
-// set but ran four reader threads beside the writer; no difference stood out of this
-// machine's +-15% noise in either benchmark, so the simpler one stays.
-constexpr size_t kChunksAhead = 1;
 
 int thread_count(int requested) {
   if (requested > 0) return requested;
@@ -60,48 +57,127 @@ struct ParsedChunk {
   std::vector<ImportFailure> failures;
 };
 
-ParsedChunk parse_chunk(const std::vector<WorkItem>& work, size_t begin, size_t end, int threads) {
-  const size_t n = end - begin;
-  std::vector<std::optional<IngestItem>> items(n);
-  std::vector<std::optional<ImportFailure>> failures(n);
-  parallel_for(n, threads, [&](size_t k) {
-    const WorkItem& w = work[begin + k];
-    try {
-      thread_local std::string buffer;
-      auto st = read_file_into(w.file.path, buffer, static_cast<size_t>(w.file.size));
-      if (!st) {
-        failures[k] = ImportFailure{w.file.path, "unreadable", st.error().message};
-        return;
-      }
-      auto meta = read_image_with_sidecar(w.file.path, buffer);
-      if (!meta) {
-        const std::string& m = meta.error().message;
-        bool unsupported = m.rfind("unsupported", 0) == 0 || m.rfind("empty", 0) == 0;
-        failures[k] = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", w.file.path + ": " + m};
-        return;
-      }
-      IngestItem item;
-      item.path = w.file.path;
-      item.size = static_cast<int64_t>(buffer.size());
-      item.mtime_ns = w.file.mtime_ns;
-      item.known_file_id = w.known_file_id;
-      item.content_hash = xxh3_128(buffer.data(), buffer.size());
-      item.image = meta->image;
-      item.record = std::move(meta->record);
-      Catalog::prepare(item);  // derived text is built here, off the single writer thread
-      items[k] = std::move(item);
-    } catch (const std::exception& e) {  // never let an exception escape a worker
-      failures[k] = ImportFailure{w.file.path, "corrupt", std::string("internal error: ") + e.what()};
+// Reads one file into an IngestItem or a failure.
+void read_one(const WorkItem& w, std::optional<IngestItem>& item_out, std::optional<ImportFailure>& failure_out) {
+  try {
+    thread_local std::string buffer;
+    auto st = read_file_into(w.file.path, buffer, static_cast<size_t>(w.file.size));
+    if (!st) {
+      failure_out = ImportFailure{w.file.path, "unreadable", st.error().message};
+      return;
     }
-  });
-  ParsedChunk out;
-  out.items.reserve(n);
-  for (size_t k = 0; k < n; ++k) {
-    if (items[k]) out.items.push_back(std::move(*items[k]));
-    if (failures[k]) out.failures.push_back(std::move(*failures[k]));
+    auto meta = read_image_with_sidecar(w.file.path, buffer);
+    if (!meta) {
+      const std::string& m = meta.error().message;
+      bool unsupported = m.rfind("unsupported", 0) == 0 || m.rfind("empty", 0) == 0;
+      failure_out = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", w.file.path + ": " + m};
+      return;
+    }
+    IngestItem item;
+    item.path = w.file.path;
+    item.size = static_cast<int64_t>(buffer.size());
+    item.mtime_ns = w.file.mtime_ns;
+    item.known_file_id = w.known_file_id;
+    item.content_hash = xxh3_128(buffer.data(), buffer.size());
+    item.image = meta->image;
+    item.record = std::move(meta->record);
+    Catalog::prepare(item);  // derived text is built here, off the single writer thread
+    item_out = std::move(item);
+  } catch (const std::exception& e) {  // never let an exception escape a reader
+    failure_out = ImportFailure{w.file.path, "corrupt", std::string("internal error: ") + e.what()};
   }
-  return out;
 }
+
+// Reads the files of an import on `threads` threads, in order and continuously: a thread
+// takes the next file as soon as it is free, so no thread waits at the end of a chunk for
+// the other's last (perhaps large) file, as the per-chunk thread pairs did. Readers run
+// at most kWindow chunks ahead of the chunk the writer takes, which bounds the memory.
+class ReaderPool {
+ public:
+  ReaderPool(const std::vector<WorkItem>& work, const std::vector<size_t>& bounds, int threads)
+      : work_(work), bounds_(bounds), chunks_(bounds.size() - 1), remaining_(chunks_) {
+    for (size_t c = 0; c < chunks_; ++c) remaining_[c] = bounds_[c + 1] - bounds_[c];
+    for (size_t c = 0; c < std::min(kWindow, chunks_); ++c) prepare_slot(c);
+    if (chunks_ == 0) return;
+    for (int t = 0; t < threads; ++t) threads_.emplace_back([this] { run(); });
+  }
+  ~ReaderPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    window_moved_.notify_all();
+    for (auto& t : threads_) t.join();  // files being read are finished, the rest left
+  }
+  ReaderPool(const ReaderPool&) = delete;
+  ReaderPool& operator=(const ReaderPool&) = delete;
+
+  // Chunk k once all its files are read; chunks are taken in order 0, 1, 2, ...
+  ParsedChunk take(size_t k) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    chunk_done_.wait(lock, [&] { return remaining_[k] == 0; });
+    Slot& slot = slots_[k % kWindow];
+    ParsedChunk out;
+    out.items.reserve(slot.items.size());
+    for (size_t i = 0; i < slot.items.size(); ++i) {
+      if (slot.items[i]) out.items.push_back(std::move(*slot.items[i]));
+      if (slot.failures[i]) out.failures.push_back(std::move(*slot.failures[i]));
+    }
+    if (k + kWindow < chunks_) prepare_slot(k + kWindow);  // the slot chunk k used
+    taken_ = k + 1;
+    window_moved_.notify_all();
+    return out;
+  }
+
+ private:
+  static constexpr size_t kWindow = 2;
+  struct Slot {
+    std::vector<std::optional<IngestItem>> items;
+    std::vector<std::optional<ImportFailure>> failures;
+  };
+
+  void prepare_slot(size_t c) {
+    Slot& slot = slots_[c % kWindow];
+    const size_t n = bounds_[c + 1] - bounds_[c];
+    slot.items.clear();
+    slot.failures.clear();
+    slot.items.resize(n);
+    slot.failures.resize(n);
+  }
+
+  void run() {
+    for (;;) {
+      size_t i, c;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        window_moved_.wait(lock, [&] { return stop_ || next_chunk_ >= chunks_ || next_chunk_ < taken_ + kWindow; });
+        if (stop_ || next_chunk_ >= chunks_) return;
+        i = next_file_++;
+        c = next_chunk_;
+        if (next_file_ == bounds_[c + 1]) ++next_chunk_;
+      }
+      // The slot of chunk c is prepared and not touched by the writer until the chunk is done.
+      Slot& slot = slots_[c % kWindow];
+      read_one(work_[i], slot.items[i - bounds_[c]], slot.failures[i - bounds_[c]]);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--remaining_[c] == 0) chunk_done_.notify_all();
+      }
+    }
+  }
+
+  const std::vector<WorkItem>& work_;
+  const std::vector<size_t>& bounds_;
+  const size_t chunks_;
+  std::mutex mutex_;
+  std::condition_variable chunk_done_, window_moved_;
+  size_t next_file_ = 0, next_chunk_ = 0;  // the next file to read and its chunk
+  size_t taken_ = 0;                       // chunks handed to the writer
+  bool stop_ = false;
+  std::vector<size_t> remaining_;          // files of each chunk still being read or unread
+  Slot slots_[kWindow];
+  std::vector<std::thread> threads_;       // last: started once the members above exist
+};
 
 bool is_under(const std::string& path, const std::string& root) {
   return path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
@@ -172,9 +248,9 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     if (!st) return st.error();
   }
 
-  // Pipeline: readers parse chunk k+1 while this thread stores chunk k. A chunk ends at
-  // batch_size files or kMaxChunkBytes of file data, so folders of large files still
-  // form enough chunks to overlap reading with storing.
+  // Pipeline: the readers (ReaderPool) read up to two chunks ahead while this thread
+  // stores chunk k. A chunk ends at batch_size files or kMaxChunkBytes of file data, so
+  // folders of large files still form enough chunks to overlap reading with storing.
   const bool bulk = work.size() > options.batch_size;
   if (bulk) (void)catalog.set_bulk_mode(true);
   const int threads = thread_count(options.threads);
@@ -189,40 +265,26 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   }
   if (bounds.back() != work.size()) bounds.push_back(work.size());
   ImportProgress progress{0, static_cast<int64_t>(work.size())};
-  auto launch = [&](size_t k) {
-    size_t begin = bounds[k], end = bounds[k + 1];
-    return std::async(std::launch::async, [&work, begin, end, threads] { return parse_chunk(work, begin, end, threads); });
-  };
-  // Chunks parsed ahead of the one being stored (kChunksAhead).
   const size_t chunks = bounds.size() - 1;
-  std::deque<std::future<ParsedChunk>> ahead;
-  size_t launched = 0;
-  auto fill = [&] {
-    while (launched < chunks && ahead.size() < kChunksAhead) ahead.push_back(launch(launched++));
-  };
-  auto drain = [&] {
-    for (auto& f : ahead) f.wait();  // their files are read again by the next import
-  };
-  fill();
+  std::optional<ReaderPool> readers;
+  readers.emplace(work, bounds, threads);
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   for (size_t k = 0; k < chunks; ++k) {
     if (cancelled()) {
       report.cancelled = true;
-      drain();
+      readers.reset();  // files not stored are read again by the next import
       break;
     }
     auto t0 = Clock::now();
-    ParsedChunk chunk = ahead.front().get();
-    ahead.pop_front();
+    ParsedChunk chunk = readers->take(k);
     report.wait_seconds += since(t0);
-    fill();
     auto t1 = Clock::now();
     auto counts = catalog.ingest(chunk.items);
     report.store_seconds += since(t1);
     if (!counts) {
-      drain();
+      readers.reset();
       if (bulk) (void)catalog.set_bulk_mode(false);
       return counts.error();
     }
@@ -231,6 +293,7 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     progress.done = static_cast<int64_t>(bounds[k + 1]);
     if (options.on_progress) options.on_progress(progress);
   }
+  readers.reset();
   if (bulk) {
     auto t = Clock::now();
     auto st = catalog.set_bulk_mode(false);  // the final checkpoint, timed as part of the import
