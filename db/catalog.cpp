@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -175,6 +176,7 @@ struct Catalog::Impl {
   bool bulk = false;
   bool bulk_transaction_open = false;
   int64_t bulk_uncommitted = 0;  // records stored in the open bulk transaction
+  int64_t bulk_transaction_records = Catalog::kBulkTransactionRecords;
 
   ~Impl() {
     try {
@@ -521,7 +523,7 @@ Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
     }
     db.exec("RELEASE ingest_batch");
     impl_->bulk_uncommitted += static_cast<int64_t>(batch.size());
-    if (impl_->bulk_uncommitted >= kBulkTransactionRecords) impl_->commit_bulk();
+    if (impl_->bulk_uncommitted >= impl_->bulk_transaction_records) impl_->commit_bulk();
     return counts;
   });
   if (!result) {
@@ -578,10 +580,11 @@ IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
   return counts;
 }
 
-Status Catalog::set_bulk_mode(bool on) {
+Status Catalog::set_bulk_mode(bool on, int64_t records_per_transaction) {
   return guarded("switching bulk mode", [&]() -> Status {
     if (!on) impl_->commit_bulk();
     impl_->bulk = on;
+    impl_->bulk_transaction_records = std::max<int64_t>(1, records_per_transaction);
     if (on) {
       // Not 0: a million-file import would grow the WAL past 2 GiB; at 128k pages
       // (512 MiB) it checkpoints at most every ~350k files.

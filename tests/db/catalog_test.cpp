@@ -76,9 +76,7 @@ TEST(Catalog, BulkModeCheckpointsInTheBackground) {
   auto c = open_ok(path);
   ASSERT_TRUE(c);
   const auto before = std::filesystem::file_size(path);
-  ASSERT_TRUE(c->set_bulk_mode(true));
-  // 5 x 1000 records: the bulk transaction commits after the fifth (>= 4096).
-  static_assert(Catalog::kBulkTransactionRecords <= 5000);
+  ASSERT_TRUE(c->set_bulk_mode(true, 2000));  // 5 x 1000 records: commits after the 2nd and 4th
   for (int b = 0; b < 5; ++b) {
     std::vector<IngestItem> batch;
     for (int i = 0; i < 1000; ++i) {
