@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
               static_cast<long long>((*pipeline)->model().parameters), (*pipeline)->model().sha256.c_str(),
               torch::get_num_threads());
   std::printf("speed: %.2f images/s (%d steps, cfg %.1f, batch %d; target >= 5 on 2 cores)\n", r->images_per_second,
-              o.steps, o.cfg, o.batch);
+              o.steps, r->cfg, o.batch);
   std::printf("eval over %d held-out prompts: score %.3f (English %.3f, Chinese %.3f); chance level %.3f\n", r->prompts,
               r->score, r->score_en, r->score_zh, r->shuffled_score);
   std::printf("background %.2f (target >= 0.95)\n", r->background);

@@ -16,7 +16,7 @@ namespace provena {
 struct EvalOptions {
   int prompts = 200;
   int steps = 8;
-  double cfg = 4.0;
+  double cfg = -1;  // < 0: the model's default
   int batch = 8;
   uint64_t seed = 1000;  // scene indices used by training are (training seed, 0...): another seed holds out
   std::string device = "auto";
@@ -31,6 +31,7 @@ struct EvalReport {
   double score_en = 0, score_zh = 0;
   double shuffled_score = 0;        // the same images scored against another prompt's scene: the chance level
   double images_per_second = 0;     // generation alone
+  double cfg = 0;                   // the guidance scale used
   // Fractions of shapes::check_image's checks passed over all prompts, per criterion; the
   // targets are background >= 0.95, colour >= 0.90, shape >= 0.80, position >= 0.80.
   double background = 0, colour = 0, shape = 0, position = 0;

@@ -56,6 +56,7 @@ Result<std::unique_ptr<ModelFamily>> load_tiny_flow(const std::string& dir) {
   f->model_info.family = "tiny-flow";
   f->model_info.parameters = tiny::parameter_count(f->model);
   f->model_info.resolution = config->resolution;
+  f->model_info.guidance = config->guidance;
   return std::unique_ptr<ModelFamily>(std::move(f));
 }
 
@@ -130,7 +131,10 @@ Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, Generati
   if (o.batch < 1 || o.batch > 64) return make_error("batch must be 1..64");
   const auto start = std::chrono::steady_clock::now();
   GenerationStats local;
-  auto images = impl_->family->generate(o, impl_->device, stats ? stats : &local);
+  GenerateOptions resolved = o;
+  if (resolved.cfg < 0) resolved.cfg = impl_->family->info().guidance;
+  (stats ? stats : &local)->cfg = resolved.cfg;
+  auto images = impl_->family->generate(resolved, impl_->device, stats ? stats : &local);
   if (!images || !stats) return images;
   const auto dev = impl_->device;
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -23,7 +23,7 @@ struct GenerateOptions {
   std::string prompt, negative;
   int64_t seed = 0;      // image i of a batch uses seed + i (as A1111 does)
   int steps = 8;
-  double cfg = 4.0;      // classifier-free guidance scale; 1 = no guidance
+  double cfg = -1;       // classifier-free guidance scale; 1 = no guidance; < 0 = the model's default
   int batch = 1;
   NoiseSource noise = NoiseSource::kCpu;
   std::string device = "auto";  // auto (CUDA when available), cpu, cuda
@@ -43,6 +43,7 @@ struct ModelInfo {
   std::string sha256;    // of the weights file (SD 1.x diffusers folder: of unet/'s weights)
   int64_t parameters = 0;
   int resolution = 0;
+  double guidance = 0;   // the default guidance scale (tiny-flow: its model.json's; SD 1.x: 7)
 };
 
 struct GenerationStats {
@@ -52,6 +53,7 @@ struct GenerationStats {
   std::string torch_version;
   std::string precision;     // what the model ran in: "fp32", "fp16", "bf16"
   double seconds = 0;
+  double cfg = 0;            // the guidance scale used (the model's default when none was asked)
   std::string sampler, schedule;  // what was used, sampler in A1111's naming ("Euler", "DPM++ 2M")
 };
 

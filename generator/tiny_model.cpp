@@ -47,6 +47,8 @@ std::string config_to_json(const Config& c) {
             {"ch1", c.ch1}, {"ch2", c.ch2}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
             {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"train_shift", c.train_shift}, {"vocab", c.vocab}};
   if (c.attn0) j["attn0"] = true;  // absent in configs from before it existed
+  if (c.train_mix > 0) j["train_mix"] = c.train_mix;
+  j["guidance"] = c.guidance;
   return j.dump(1);
 }
 
@@ -68,6 +70,8 @@ Result<Config> config_from_json(std::string_view text) {
     c.shift = j.value("shift", 1.0);
     c.train_shift = j.value("train_shift", c.shift);
     c.attn0 = j.value("attn0", false);
+    c.train_mix = j.value("train_mix", 0.0);
+    c.guidance = j.value("guidance", c.guidance);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return make_error(std::string("model config: ") + e.what());

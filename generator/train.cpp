@@ -109,6 +109,7 @@ Status train_tiny(const TrainOptions& o) {
       if (!cfg) return cfg.error();
       config = *cfg;
       config.attn0 = config.attn0 || o.attn0;
+      if (o.train_mix >= 0) config.train_mix = o.train_mix;
     } else {
       config = make_config(o.seed);
       if (o.ch0 > 0) config.ch0 = o.ch0;
@@ -116,6 +117,7 @@ Status train_tiny(const TrainOptions& o) {
       if (o.ch2 > 0) config.ch2 = o.ch2;
       if (o.patch > 0) config.patch = o.patch;
       config.attn0 = o.attn0;
+      if (o.train_mix >= 0) config.train_mix = o.train_mix;
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);
@@ -145,7 +147,8 @@ Status train_tiny(const TrainOptions& o) {
       auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed * 1000003ull + static_cast<uint64_t>(step)));
       auto noise = torch::randn(x0.sizes(), gen);
       auto t = torch::sigmoid(torch::randn({o.batch}, gen));  // logit-normal timesteps,
-      t = config.train_shift * t / (1 + (config.train_shift - 1) * t);  // towards noise (tiny_model.h)
+      auto shifted = config.train_shift * t / (1 + (config.train_shift - 1) * t);  // towards noise (tiny_model.h)
+      t = config.train_mix > 0 ? torch::where(torch::rand({o.batch}, gen) < config.train_mix, t, shifted) : shifted;
       auto tt = t.reshape({-1, 1, 1, 1});
       auto xt = (1 - tt) * x0 + tt * noise;
       auto [ctx, pad] = model->encode_text(tokens);

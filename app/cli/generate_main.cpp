@@ -225,7 +225,7 @@ int run(const std::vector<std::string>& argv) {
     r.seed = m.seed;
     r.template_use = m.job->use;
     r.steps = o.steps;
-    r.cfg_scale = o.cfg;
+    r.cfg_scale = stats.cfg;
     r.sampler = stats.sampler;
     r.scheduler = stats.schedule;
     if (o.clip_skip > 1) r.extra.emplace_back("Clip skip", std::to_string(o.clip_skip));
@@ -527,14 +527,14 @@ int eval(const std::vector<std::string>& argv) {
   const ModelInfo& m = (*pipeline)->model();
   if (args.flag("--json")) {
     nlohmann::json j = {{"model", m.name}, {"sha256", m.sha256}, {"prompts", r->prompts}, {"steps", o.steps},
-                        {"cfg", o.cfg}, {"score", r->score}, {"score_en", r->score_en}, {"score_zh", r->score_zh},
+                        {"cfg", r->cfg}, {"score", r->score}, {"score_en", r->score_en}, {"score_zh", r->score_zh},
                         {"chance", r->shuffled_score}, {"background", r->background}, {"colour", r->colour},
                         {"shape", r->shape}, {"position", r->position}, {"images_per_second", r->images_per_second}};
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
   std::printf("model %s (sha256 %.12s...), %d held-out prompts, %d steps, cfg %.1f\n", m.name.c_str(), m.sha256.c_str(),
-              r->prompts, o.steps, o.cfg);
+              r->prompts, o.steps, r->cfg);
   std::printf("  background %.2f  (target >= 0.95)\n  colour     %.2f  (target >= 0.90)\n"
               "  shape      %.2f  (target >= 0.80)\n  position   %.2f  (target >= 0.80)\n",
               r->background, r->colour, r->shape, r->position);

@@ -85,7 +85,7 @@ struct GenerateState {
   int64_t seed = 42;
   bool random_seed = false;  // a new seed per click; off = the seed is locked
   int steps = 8, count = 4;
-  float cfg = 4.0f;
+  float cfg = 2.0f;
   // From a template instead of the prompt: one expansion per image. A slot value left
   // empty is picked from the template's values.
   std::string template_name;

@@ -149,7 +149,7 @@ void choose_model(GenerateState& g, const std::string& path, const std::string& 
   if (family == g.model_family) return;
   g.model_family = family;
   g.steps = family == "sd1" ? 20 : 8;
-  g.cfg = family == "sd1" ? 7.0f : 4.0f;
+  g.cfg = family == "sd1" ? 7.0f : 2.0f;
 }
 
 void panel_generate(AppState& state, Services& services) {

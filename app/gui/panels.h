@@ -26,7 +26,7 @@ void panel_detail(AppState& state, Services& services);
 void panel_stats(AppState& state, Services& services);
 void panel_generate(AppState& state, Services& services);
 // Picks the model the Generate tab uses ("" = the embedded one); a change of family sets
-// its defaults (tiny-flow: 8 steps at guidance 4; SD 1.x: 20 at 7, as A1111).
+// its defaults (tiny-flow: 8 steps at guidance 2; SD 1.x: 20 at 7, as A1111).
 void choose_model(GenerateState& g, const std::string& path, const std::string& family);
 void panel_templates(AppState& state, Services& services);
 void panel_import(AppState& state, Services& services);

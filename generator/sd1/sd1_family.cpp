@@ -79,6 +79,7 @@ class Sd1 : public ModelFamily {
 std::unique_ptr<ModelFamily> described(std::unique_ptr<Sd1> f) {
   f->model_info.family = "sd1";
   f->model_info.parameters = f->model->parameter_count();
+  f->model_info.guidance = 7.0;  // A1111's and ComfyUI's default for SD 1.x
   // SD 1.x works at 512; tiny test models at 8 latent cells times their VAE's factor.
   const int factor = 1 << (f->model->vae->config.block_out.size() - 1);
   f->model_info.resolution = f->model->unet->config.block_out[0] >= 320 ? 512 : 8 * factor;

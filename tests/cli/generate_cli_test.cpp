@@ -68,6 +68,7 @@ TEST_F(GenerateCli, GeneratesRecordsIndexesAndRepeats) {
   EXPECT_EQ(rec["model_sha256"], sha);
   EXPECT_EQ(rec["model_family"], "tiny-flow");
   EXPECT_EQ(rec["sampler"], "Euler");
+  EXPECT_EQ(rec["cfg_scale"], 2.0);  // no --cfg: the model's default guidance, recorded
   ASSERT_EQ(provena("search 'red circle seed:8' --json", &out), 0);
   EXPECT_EQ(json::parse(out).size(), 1u);
   // The same seed again: the same pixels (a new file, the same pixel hash).

@@ -66,6 +66,9 @@ TEST(TinyModel, ConfigAndWeightsRoundTrip) {
   EXPECT_EQ(parsed->ch2, 48);
   EXPECT_EQ(parsed->shift, 3.0);
   EXPECT_EQ(parsed->train_shift, 12.0);
+  EXPECT_EQ(parsed->train_mix, 0.0);
+  c.train_mix = 0.5;
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->train_mix, 0.5);
   EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
   EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
   torch::manual_seed(1);
@@ -111,8 +114,16 @@ TEST(Pipeline, SameSeedSamePixelsOnEveryRun) {
   EXPECT_EQ((*a)[0].pixels.size(), 32u * 32 * 3);
   EXPECT_EQ(progress_calls, 3);
   EXPECT_EQ(stats.device, "cpu");
+  EXPECT_EQ(stats.cfg, 2.0);  // no cfg asked: the model's default (model.json "guidance")
+  EXPECT_EQ((*p)->model().guidance, 2.0);
   auto again = (*p)->generate(o);
   EXPECT_EQ((*again)[0].pixels, (*a)[0].pixels);
+  o.cfg = 2.0;
+  EXPECT_EQ((*(*p)->generate(o))[0].pixels, (*a)[0].pixels);
+  o.cfg = 4.0;
+  EXPECT_NE((*(*p)->generate(o, &stats))[0].pixels, (*a)[0].pixels);
+  EXPECT_EQ(stats.cfg, 4.0);
+  o.cfg = -1;
   o.seed = 43;
   EXPECT_NE((*(*p)->generate(o))[0].pixels, (*a)[0].pixels);
   // Image 1 of a batch from seed 42 is image 0 from seed 43 (noise per image, on the CPU).
@@ -193,11 +204,13 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.checkpoint_dir = dir / "grown";
   grown.init_from = dir / "base";
   grown.attn0 = true;
+  grown.train_mix = 0.5;
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
   ASSERT_TRUE(config);
   EXPECT_TRUE(config->attn0);
+  EXPECT_EQ(config->train_mix, 0.5);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
