@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
                   n, read_s * us, parse_s * us, ok, hash_s * us);
 
       // The writer alone: the same files, parsed beforehand, stored into a scratch catalog
-      // in import-sized batches. import_paths overlaps this with the readers, so the
+      // in import-sized batches, in bulk mode. import_paths overlaps this with the readers, so the
       // slower of the two sides bounds its throughput.
       std::vector<std::vector<provena::IngestItem>> batches;
       size_t parsed_items = 0;
@@ -309,9 +309,10 @@ int main(int argc, char** argv) {
       auto scratch_catalog = provena::open_library(scratch + "/writer-only");
       if (scratch_catalog) {
         t = Clock::now();
-        bool stored = true;
+        bool stored = static_cast<bool>((*scratch_catalog)->set_bulk_mode(true));  // as import_paths does
         for (size_t b = 0; b < batches.size() && stored; ++b)
           stored = static_cast<bool>((*scratch_catalog)->ingest(batches[b]));
+        stored = (*scratch_catalog)->set_bulk_mode(false) && stored;
         const double write_s = seconds_since(t);
         std::printf("    writer alone (Catalog::ingest, batches of %zu): %.2f us per file = %.0f files/s%s\n", opt.batch,
                     write_s * 1e6 / static_cast<double>(parsed_items), static_cast<double>(parsed_items) / write_s,
