@@ -49,6 +49,7 @@ std::string config_to_json(const Config& c) {
   if (c.attn0) j["attn0"] = true;  // absent in configs from before it existed
   if (c.train_mix > 0) j["train_mix"] = c.train_mix;
   j["guidance"] = c.guidance;
+  if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
 }
 
@@ -72,6 +73,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.attn0 = j.value("attn0", false);
     c.train_mix = j.value("train_mix", 0.0);
     c.guidance = j.value("guidance", c.guidance);
+    c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return make_error(std::string("model config: ") + e.what());
@@ -238,7 +240,16 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
   auto coords = torch::stack({axis.view({1, g}).expand({g, g}), axis.view({g, 1}).expand({g, g})})
                     .unsqueeze(0)
                     .expand({x.size(0), 2, g, g});
-  auto h0 = r0b(r0a(in_conv(torch::cat({torch::pixel_unshuffle(x, config.patch), coords}, 1)), temb), temb);
+  torch::Tensor c_skip, c_out, input = x;
+  if (config.edm_sigma_data > 0) {
+    const double s2 = config.edm_sigma_data * config.edm_sigma_data;
+    auto tt = (t / 1000).reshape({-1, 1, 1, 1}).to(x.dtype());
+    auto d = (1 - tt) * (1 - tt) * s2 + tt * tt;
+    c_skip = s2 * (1 - tt) / d;
+    c_out = tt * config.edm_sigma_data / d.sqrt();
+    input = x / d.sqrt();
+  }
+  auto h0 = r0b(r0a(in_conv(torch::cat({torch::pixel_unshuffle(input, config.patch), coords}, 1)), temb), temb);
   if (config.attn0) h0 = h0 + a0->text(h0, ctx, pad_mask);
   auto h1 = r1b(a1(r1a(down0(h0), temb), ctx, pad_mask), temb);
   auto h2 = a2(r2a(down1(h1), temb), ctx, pad_mask);
@@ -248,7 +259,8 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
   u = u0a(torch::cat({up0(u), h0}, 1), temb);
   if (config.attn0) u = u + au0->text(u, ctx, pad_mask);
   u = u0b(u, temb);
-  return torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
+  auto f = torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
+  return config.edm_sigma_data > 0 ? c_skip * x + c_out * f : f;
 }
 
 int64_t parameter_count(Model& m) {

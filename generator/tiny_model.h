@@ -43,6 +43,13 @@ struct Config {
   // the shipped model (background 0.96 at 2, 0.88 at 2.5, 0.43 at 4: stronger guidance
   // over-saturates flat colours); a model.json without "guidance" gets this too.
   double guidance = 2.0;
+  // How the network's output F becomes the x0 prediction. 0: x0 = F (the shipped model).
+  // > 0: Karras et al.'s (EDM) preconditioning with this data standard deviation, in flow
+  // form: x0 = c_skip(t) x_t + c_out(t) F(c_in(t) x_t), c_skip = s^2 (1 - t) / D,
+  // c_out = t s / sqrt(D), c_in = 1 / sqrt(D), D = (1 - t)^2 s^2 + t^2. At low noise the
+  // input passes through (c_skip -> 1) and F only corrects it; with x0 = F the model drew
+  // the same round blob for a square whether it saw the square under noise 0.3 or 0.95.
+  double edm_sigma_data = 0.0;
   // Cross-attention to the text at the top level too (after r0b and u0a), added as a
   // residual whose output projection starts at zero, so a model trained without it starts
   // out unchanged: shape words then act on 4x4-pixel cells, not only on the coarser

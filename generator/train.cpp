@@ -118,6 +118,7 @@ Status train_tiny(const TrainOptions& o) {
       if (o.patch > 0) config.patch = o.patch;
       config.attn0 = o.attn0;
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
+      if (o.edm_sigma_data >= 0) config.edm_sigma_data = o.edm_sigma_data;
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);

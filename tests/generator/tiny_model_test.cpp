@@ -190,6 +190,37 @@ TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
   EXPECT_FALSE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
 }
 
+// EDM preconditioning: at noise 0 the input passes through whatever the weights; at
+// full noise the input does not reach the output through the skip (only through F).
+TEST(TinyModel, EdmPreconditioningPassesTheInputAtLowNoise) {
+  auto c = small_config();
+  c.edm_sigma_data = 0.5;
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->edm_sigma_data, 0.5);
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(small_config()))->edm_sigma_data, 0.0);
+  torch::manual_seed(4);
+  tiny::Model m(c);
+  {
+    torch::NoGradGuard g;
+    m->out_conv->weight.normal_(0, 0.05);
+  }
+  torch::NoGradGuard g;
+  auto tokens = torch::tensor(tiny::tokenize(c, "a red circle"), torch::kLong).unsqueeze(0);
+  auto [ctx, pad] = m->encode_text(tokens);
+  auto x = torch::randn({1, 3, 32, 32});
+  auto at0 = m->forward(x, torch::zeros({1}), ctx, pad);
+  EXPECT_TRUE(torch::allclose(at0, x, 1e-5, 1e-6));
+  auto at_half = m->forward(x, torch::full({1}, 500.0), ctx, pad);
+  EXPECT_FALSE(torch::allclose(at_half, x, 1e-3, 1e-3));
+  // Without it, the output is F itself: no pass-through at noise 0.
+  torch::manual_seed(4);
+  tiny::Model plain(small_config());
+  {
+    torch::NoGradGuard g2;
+    plain->out_conv->weight.normal_(0, 0.05);
+  }
+  EXPECT_FALSE(torch::allclose(plain->forward(x, torch::zeros({1}), ctx, pad), x, 1e-3, 1e-3));
+}
+
 // A fresh run from another run's checkpoint: its configuration (plus attn0) and weights.
 TEST(Training, StartsFromAnotherCheckpoint) {
   testing::TempDir dir;
