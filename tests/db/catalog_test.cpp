@@ -334,6 +334,64 @@ TEST(Catalog, UnknownMetadataIsSearchableAndBigTextsAreStoredOnce) {
   read_back();
 }
 
+// Migration 9 moves raw_texts from a WITHOUT ROWID table keyed by hash to a rowid table
+// with a unique hash: texts stored under schema 8 (compressed or plain) still resolve, and
+// a text seen again is still stored once.
+TEST(CatalogMigration, RawTextsMoveToARowidTable) {
+  TempDir dir;
+  const std::string path = dir / "c.sqlite";
+  const std::string workflow = "{\"nodes\": [" + std::string(10000, ' ') + "]}";
+  const std::string other = "{\"links\": [" + std::string(5000, '1') + "]}";
+  auto item = [&](int i, const std::string& graph) {
+    IngestItem it;
+    it.path = "/w" + std::to_string(i) + ".png";
+    it.content_hash = xxh3_128(it.path.data(), it.path.size());
+    it.image = ImageInfo{"png", 1, 1, 8, 3};
+    it.record.tool = "comfyui";
+    it.record.prompt = "graph " + std::to_string(i);
+    it.record.raw = {{"workflow", graph, "tEXt"}};
+    return it;
+  };
+  {
+    auto c = Catalog::open(path);
+    ASSERT_TRUE(c);
+    std::vector<IngestItem> batch{item(1, workflow), item(2, other)};
+    ASSERT_TRUE((*c)->ingest(batch));
+  }
+  {  // Back to schema 8's layout, one text as plain TEXT (as schema 7 stored it).
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("CREATE TABLE old_raw_texts (hash BLOB PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;"
+            "INSERT INTO old_raw_texts SELECT hash, text FROM raw_texts; DROP TABLE raw_texts;"
+            "ALTER TABLE old_raw_texts RENAME TO raw_texts; PRAGMA user_version = 8");
+    const Hash128 h = xxh3_128(workflow.data(), workflow.size());
+    SQLite::Statement st(db, "UPDATE raw_texts SET text = ? WHERE hash = ?");
+    st.bind(1, workflow);
+    st.bind(2, h.bytes.data(), 16);
+    st.exec();
+    ASSERT_EQ(db.getChanges(), 1);
+  }
+  auto c = Catalog::open(path);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ((*c)->schema_version(), Catalog::latest_schema_version());
+  for (auto [id, text] : {std::pair<int64_t, const std::string*>{1, &workflow}, {2, &other}}) {
+    auto e = (*c)->get(id);
+    ASSERT_TRUE(e && *e);
+    ASSERT_EQ((*e)->record.raw.size(), 1u);
+    EXPECT_EQ((*e)->record.raw[0].text, *text);
+  }
+  std::vector<IngestItem> again{item(3, workflow)};
+  ASSERT_TRUE((*c)->ingest(again));
+  auto e = (*c)->get(3);
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ((*e)->record.raw[0].text, workflow);
+  c->reset();
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM raw_texts").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'raw_texts' AND sql LIKE '%WITHOUT ROWID%'")
+                .getInt(),
+            0);
+}
+
 // Blobs of kCompressMinBytes or more are stored as one zstd frame (tag PRZ1) when that is
 // smaller, and read back whole; small blobs and incompressible ones stay as they are; a
 // damaged frame reads as nothing rather than as garbage.
