@@ -583,6 +583,11 @@ IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
 Status Catalog::set_bulk_mode(bool on, int64_t records_per_transaction) {
   return guarded("switching bulk mode", [&]() -> Status {
     if (!on) impl_->commit_bulk();
+    // Foreign keys are not checked in bulk mode: ingest inserts each files, generations
+    // and generation_texts row right after finding or inserting its asset, so every check
+    // would pass, and they cost 7% of the writer's instructions (callgrind, 10k synthetic
+    // files). (The pragma is a no-op inside a transaction; here none is open.)
+    impl_->db.exec(on ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON");
     impl_->bulk = on;
     impl_->bulk_transaction_records = std::max<int64_t>(1, records_per_transaction);
     if (on) {

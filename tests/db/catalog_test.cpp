@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "db/catalog_internals.h"
 #include "db/fts_text.h"
 #include "db/raw_metadata.h"
 #include "db/query.h"
@@ -94,6 +95,25 @@ TEST(Catalog, BulkModeCheckpointsInTheBackground) {
   c.reset();
   SQLite::Database db(path);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM generations").getInt(), 5000);
+}
+
+// Bulk mode skips foreign-key checks (ingest satisfies them by construction) and leaving
+// it restores them: a row pointing at no asset is refused again.
+TEST(Catalog, LeavingBulkModeRestoresForeignKeyChecks) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c);
+  auto& db = CatalogInternals::db(*c);
+  EXPECT_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 1);
+  ASSERT_TRUE(c->set_bulk_mode(true));
+  EXPECT_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 0);
+  std::vector<IngestItem> batch{item("/bulk/a.png", "bytes a", "a fox")};
+  ASSERT_TRUE(c->ingest(batch));
+  ASSERT_TRUE(c->set_bulk_mode(false));
+  EXPECT_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 1);
+  EXPECT_THROW(db.exec("INSERT INTO files(path, asset_id, size, mtime_ns) VALUES ('/orphan.png', 999, 1, 1)"),
+               SQLite::Exception);
+  EXPECT_EQ(*c->count_assets(), 1);
 }
 
 // In bulk mode batches share a transaction (committed every kBulkTransactionRecords
