@@ -134,34 +134,42 @@ KeywordIndex::~KeywordIndex() = default;
 
 void KeywordIndex::reset() {
   loaded_ = false;
-  ids_.clear();
+  for (auto& m : ids_) m.clear();
   pending_counts_.clear();
+  pending_ids_.clear();
 }
 
 int64_t KeywordIndex::id_of(KeywordKind kind, const std::string& text) {
   if (!loaded_) {
     SQLite::Statement st(db_, "SELECT id, kind, text FROM keywords");
     while (st.executeStep()) {
-      std::string key(1, static_cast<char>(st.getColumn(1).getInt()));
-      key += st.getColumn(2).getString();
-      ids_.emplace(std::move(key), st.getColumn(0).getInt64());
+      const int k = st.getColumn(1).getInt();
+      if (k >= 0 && k < kKinds) ids_[static_cast<size_t>(k)].emplace(st.getColumn(2).getString(), st.getColumn(0).getInt64());
     }
     insert_keyword_ = std::make_unique<SQLite::Statement>(db_, "INSERT INTO keywords(kind, text) VALUES (?, ?)");
     bump_counts_ = std::make_unique<SQLite::Statement>(
         db_, "UPDATE keywords SET positive = positive + ?, negative = negative + ? WHERE id = ?");
     loaded_ = true;
   }
-  std::string key(1, static_cast<char>(kind));
-  key += text;
-  auto it = ids_.find(key);
-  if (it != ids_.end()) return it->second;
+  auto& ids = ids_[static_cast<size_t>(kind) % kKinds];
+  auto it = ids.find(text);
+  if (it != ids.end()) return it->second;
   insert_keyword_->bind(1, static_cast<int>(kind));
   insert_keyword_->bindNoCopy(2, text);
   insert_keyword_->exec();
   insert_keyword_->reset();
   int64_t id = db_.getLastInsertRowid();
-  ids_.emplace(std::move(key), id);
+  ids.emplace(text, id);
   return id;
+}
+
+void KeywordIndex::count(int64_t id, bool positive) {
+  if (id < 0) return;
+  const auto at = static_cast<size_t>(id);
+  if (at >= pending_counts_.size()) pending_counts_.resize(std::max(at + 1, 2 * pending_counts_.size()));
+  auto& c = pending_counts_[at];
+  if (c.first == 0 && c.second == 0) pending_ids_.push_back(id);
+  ++(positive ? c.first : c.second);
 }
 
 std::string KeywordIndex::add(const RecordKeywords& kw) {
@@ -171,12 +179,12 @@ std::string KeywordIndex::add(const RecordKeywords& kw) {
   for (const auto& [kind, text] : kw.positive) {
     int64_t id = id_of(kind, text);
     pos.push_back(id);
-    ++pending_counts_[id].first;
+    count(id, true);
   }
   for (const auto& [kind, text] : kw.negative) {
     int64_t id = id_of(kind, text);
     neg.push_back(id);
-    ++pending_counts_[id].second;
+    count(id, false);
   }
   if (pos.empty() && neg.empty()) return {};
   return encode_keyword_ids(std::move(pos), std::move(neg));
@@ -184,16 +192,17 @@ std::string KeywordIndex::add(const RecordKeywords& kw) {
 
 void KeywordIndex::flush() {
   if (!loaded_) return;
-  std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> counts(pending_counts_.begin(), pending_counts_.end());
-  std::sort(counts.begin(), counts.end());
-  for (const auto& [id, c] : counts) {
+  std::sort(pending_ids_.begin(), pending_ids_.end());
+  for (int64_t id : pending_ids_) {
+    auto& c = pending_counts_[static_cast<size_t>(id)];
     bump_counts_->bind(1, static_cast<int64_t>(c.first));
     bump_counts_->bind(2, static_cast<int64_t>(c.second));
     bump_counts_->bind(3, static_cast<int64_t>(id));
     bump_counts_->exec();
     bump_counts_->reset();
+    c = {0, 0};
   }
-  pending_counts_.clear();
+  pending_ids_.clear();
 }
 
 }  // namespace provena

@@ -3,6 +3,7 @@
 // per-keyword record counts up to date at ingest.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,10 +52,15 @@ class KeywordIndex {
 
  private:
   int64_t id_of(KeywordKind kind, const std::string& text);
+  void count(int64_t id, bool positive);
   SQLite::Database& db_;
   bool loaded_ = false;
-  std::unordered_map<std::string, int64_t> ids_;  // kind byte + text -> id
-  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> pending_counts_;
+  static constexpr int kKinds = 5;  // KeywordKind's values
+  // Per kind, text -> id: looked up with the keyword's own string (no key to build).
+  std::array<std::unordered_map<std::string, int64_t>, kKinds> ids_;
+  // Queued (positive, negative) counts by id, and the ids that have some.
+  std::vector<std::pair<int64_t, int64_t>> pending_counts_;
+  std::vector<int64_t> pending_ids_;
   std::unique_ptr<SQLite::Statement> insert_keyword_, bump_counts_;
 };
 
