@@ -48,6 +48,7 @@ std::string config_to_json(const Config& c) {
             {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"train_shift", c.train_shift}, {"vocab", c.vocab}};
   if (c.attn0) j["attn0"] = true;  // absent in configs from before it existed
   if (c.train_mix > 0) j["train_mix"] = c.train_mix;
+  if (c.edge_weight > 0) j["edge_weight"] = c.edge_weight;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
@@ -72,6 +73,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.train_shift = j.value("train_shift", c.shift);
     c.attn0 = j.value("attn0", false);
     c.train_mix = j.value("train_mix", 0.0);
+    c.edge_weight = j.value("edge_weight", 0.0);
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();

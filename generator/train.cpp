@@ -52,6 +52,16 @@ double learning_rate(const TrainOptions& o, int64_t step) {
   return o.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
 }
 
+// Mean squared error with 1 + weight on edge pixels (tiny::Config::edge_weight),
+// normalized by the mean weight so the loss stays on the plain MSE's scale.
+torch::Tensor edge_weighted_mse(const torch::Tensor& pred, const torch::Tensor& x0, double weight) {
+  namespace F = torch::nn::functional;
+  auto local_mean = F::avg_pool2d(x0, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
+  auto edges = ((x0 - local_mean).abs().sum(1, true) > 0.05).to(x0.dtype());
+  auto w = 1 + weight * edges;
+  return (w * (pred - x0).pow(2)).mean() / w.mean();
+}
+
 // Batch `step`: images in [-1, 1] and token ids, a pure function of (seed, step).
 std::pair<torch::Tensor, torch::Tensor> make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
   const int r = c.resolution;
@@ -110,6 +120,7 @@ Status train_tiny(const TrainOptions& o) {
       config = *cfg;
       config.attn0 = config.attn0 || o.attn0;
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
+      if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
     } else {
       config = make_config(o.seed);
       if (o.ch0 > 0) config.ch0 = o.ch0;
@@ -118,6 +129,7 @@ Status train_tiny(const TrainOptions& o) {
       if (o.patch > 0) config.patch = o.patch;
       config.attn0 = o.attn0;
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
+      if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
       if (o.edm_sigma_data >= 0) config.edm_sigma_data = o.edm_sigma_data;
     }
     torch::manual_seed(o.seed);
@@ -154,7 +166,8 @@ Status train_tiny(const TrainOptions& o) {
       auto xt = (1 - tt) * x0 + tt * noise;
       auto [ctx, pad] = model->encode_text(tokens);
       auto v = model->forward(xt, t * 1000, ctx, pad);
-      auto loss = torch::mse_loss(v, x0);  // x0-prediction, see tiny_model.h
+      auto loss = config.edge_weight > 0 ? edge_weighted_mse(v, x0, config.edge_weight)
+                                         : torch::mse_loss(v, x0);  // x0-prediction, see tiny_model.h
       opt.zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);

@@ -31,7 +31,8 @@ struct TrainOptions {
   // Architecture of a fresh run (0: the defaults of tiny::Config); a resumed run keeps its own.
   int ch0 = 0, ch1 = 0, ch2 = 0, patch = 0;
   double edm_sigma_data = -1;  // a fresh run: tiny::Config::edm_sigma_data (< 0: the default)
-  double train_mix = -1;  // a fresh run: tiny::Config::train_mix (< 0: the default, or init_from's)
+  double train_mix = -1;
+  double edge_weight = -1;  // a fresh run: tiny::Config::edge_weight (< 0: the default, or init_from's)  // a fresh run: tiny::Config::train_mix (< 0: the default, or init_from's)
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
   // A fresh run that starts from another checkpoint's weights and configuration (its
   // architecture, plus attn0 when asked; new parameters keep their initial values).

@@ -38,12 +38,14 @@ int main(int argc, char** argv) {
     else if (a == "--attn0") o.attn0 = true;
     else if (a == "--train-mix") o.train_mix = std::atof(value());
     else if (a == "--edm") o.edm_sigma_data = std::atof(value());
+    else if (a == "--edge-weight") o.edge_weight = std::atof(value());
     else if (a == "--init-from") o.init_from = value();
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M]\n"
                            "                     [--threads T] [--lr X] [--patch P --ch0 C --ch1 C --ch2 C] [--attn0]\n"
                            "                     [--train-mix F]   (fraction of timesteps drawn unshifted)\n"
                            "                     [--edm SIGMA_DATA]   (EDM preconditioning, e.g. 0.5)\n"
+                           "                     [--edge-weight W]   (extra loss weight on edge pixels)\n"
                            "                     [--init-from CKPT]   (a fresh run from CKPT's weights)\n"
                            "       provena-train --dir CKPT --export DIR\n");
       return 2;

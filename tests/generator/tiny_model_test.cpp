@@ -236,12 +236,14 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.init_from = dir / "base";
   grown.attn0 = true;
   grown.train_mix = 0.5;
+  grown.edge_weight = 2;  // trains with the edge-weighted loss
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
   ASSERT_TRUE(config);
   EXPECT_TRUE(config->attn0);
   EXPECT_EQ(config->train_mix, 0.5);
+  EXPECT_EQ(config->edge_weight, 2.0);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
