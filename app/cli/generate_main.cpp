@@ -229,6 +229,12 @@ int run(const std::vector<std::string>& argv) {
     r.sampler = stats.sampler;
     r.scheduler = stats.schedule;
     if (o.clip_skip > 1) r.extra.emplace_back("Clip skip", std::to_string(o.clip_skip));
+    // A1111's batch fields: the float rounding of a batch can differ from the same image
+    // alone (a level in a pixel), so reproduce regenerates the whole batch.
+    if (jo.batch > 1) {
+      r.extra.emplace_back("Batch size", std::to_string(jo.batch));
+      r.extra.emplace_back("Batch pos", std::to_string(m.seed - jo.seed));
+    }
     if (o.ensd) r.extra.emplace_back("ENSD", std::to_string(o.ensd));
     set_extra(r, "Precision", precision_field(stats));
     r.model = model.name;
@@ -445,10 +451,26 @@ int reproduce(const std::vector<std::string>& argv) {
   if (auto st = (*pipeline)->check(o); !st) return fail(st.error().message);
   if (args.flag("--progress"))  // one "progress STEP STEPS" line per step, for the app
     o.progress = [](int step, int steps) { return std::fprintf(stderr, "progress %d %d\n", step, steps), std::fflush(stderr), true; };
+  // An image made in a batch is regenerated in the same batch (A1111's "Batch size" and
+  // "Batch pos"; image i of a batch has seed + i).
+  int64_t batch_size = 1, batch_pos = 0;
+  for (const auto& [key, value] : r.extra) {
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (end == value.c_str() || *end) continue;
+    if (key == "Batch size") batch_size = v;
+    if (key == "Batch pos") batch_pos = v;
+  }
+  if (batch_size > 1 && batch_size <= 64 && batch_pos >= 0 && batch_pos < batch_size && o.seed >= batch_pos) {
+    o.batch = static_cast<int>(batch_size);
+    o.seed -= batch_pos;
+  } else {
+    batch_pos = 0;
+  }
   GenerationStats stats;
   auto images = (*pipeline)->generate(o, &stats);
   if (!images) return fail(images.error().message);
-  const Image& repro = (*images)[0];
+  const Image& repro = (*images)[static_cast<size_t>(batch_pos)];
   if (repro.width != original->width || repro.height != original->height)
     return fail("the model makes " + std::to_string(repro.width) + "x" + std::to_string(repro.height) +
                 " images, the archived one is " + std::to_string(original->width) + "x" + std::to_string(original->height));

@@ -84,6 +84,41 @@ TEST_F(GenerateCli, GeneratesRecordsIndexesAndRepeats) {
   EXPECT_FALSE(both[0]["pixel_hash"].is_null());
 }
 
+// An image from a batch records A1111's "Batch size" and "Batch pos" and is reproduced in
+// the same batch: identical, whatever the batch did to the float rounding.
+TEST_F(GenerateCli, ReproducesAnImageFromABatchInItsBatch) {
+  std::string out;
+  ASSERT_EQ(provena("generate 'a red circle' --seed 20 --count 3 --steps 2 --model " + shell_quote(model) + " --out " +
+                        shell_quote(tmp / "out") + " --json",
+                    &out),
+            0)
+      << last_stderr();
+  json made = json::parse(out);
+  ASSERT_EQ(made.size(), 3u);
+  const std::string second = made[1]["path"];
+  ASSERT_EQ(provena("inspect --json " + shell_quote(second), &out), 0);
+  json rec = json::parse(out);
+  if (rec.is_array()) rec = rec[0];
+  EXPECT_EQ(rec["seed"], 21);
+  EXPECT_EQ(rec["extra"]["Batch size"], "3");
+  EXPECT_EQ(rec["extra"]["Batch pos"], "1");
+  const std::string env = "PROVENA_MODELS=" + shell_quote(tmp.path()) + " ";
+  ASSERT_EQ(run_command(env + PROVENA_CLI_PATH + " --library " + shell_quote(lib.path()) + " reproduce " +
+                            shell_quote(second) + " --json",
+                        &out),
+            0);
+  EXPECT_EQ(json::parse(out)["verdict"], "identical") << out;
+  // A single image records no batch fields.
+  ASSERT_EQ(provena("generate 'a red circle' --seed 20 --steps 2 --model " + shell_quote(model) + " --out " +
+                        shell_quote(tmp / "single") + " --json",
+                    &out),
+            0);
+  ASSERT_EQ(provena("inspect --json " + shell_quote(json::parse(out)[0]["path"].get<std::string>()), &out), 0);
+  rec = json::parse(out);
+  if (rec.is_array()) rec = rec[0];
+  EXPECT_FALSE(rec.contains("extra") && rec["extra"].contains("Batch size"));
+}
+
 TEST_F(GenerateCli, ReproduceVerifiesAndNamesWhatIsMissing) {
   std::string out;
   ASSERT_EQ(provena("generate 'a green star' --seed 11 --steps 2 --model " + shell_quote(model) + " --out " +
