@@ -14,7 +14,6 @@ namespace provena {
 Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   EvalReport r;
   const int res = pipeline.model().resolution;
-  r.cfg = o.cfg < 0 ? pipeline.model().guidance : o.cfg;
   double sum_en = 0, sum_zh = 0, shuffled = 0;
   int n_en = 0, n_zh = 0;
   shapes::SceneCheck checks;  // summed over all prompts
@@ -34,7 +33,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     g.prompt = caption;
     g.seed = static_cast<int64_t>(o.seed * 7919 + static_cast<uint64_t>(i));
     g.steps = o.steps;
-    g.cfg = r.cfg;
+    g.cfg = o.cfg;
     auto images = pipeline.generate(g);
     if (!images) return images.error();
     const double s = shapes::score_image(*wanted, (*images)[0].pixels, res, res);
@@ -78,9 +77,11 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   GenerateOptions g;
   g.prompt = "a small red circle at top left on a blue background";
   g.steps = o.steps;
-  g.cfg = r.cfg;
+  g.cfg = o.cfg;
   g.batch = o.batch;
-  pipeline.generate(g);  // warm-up
+  GenerationStats stats;
+  pipeline.generate(g, &stats);  // warm-up
+  r.cfg = stats.cfg;  // the pipeline's choice when o.cfg asks for the model's default
   const auto start = std::chrono::steady_clock::now();
   constexpr int kRounds = 3;
   for (int k = 0; k < kRounds; ++k) {

@@ -119,8 +119,6 @@ Status train_tiny(const TrainOptions& o) {
       if (!cfg) return cfg.error();
       config = *cfg;
       config.attn0 = config.attn0 || o.attn0;
-      if (o.train_mix >= 0) config.train_mix = o.train_mix;
-      if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
     } else {
       config = make_config(o.seed);
       if (o.ch0 > 0) config.ch0 = o.ch0;
@@ -128,9 +126,11 @@ Status train_tiny(const TrainOptions& o) {
       if (o.ch2 > 0) config.ch2 = o.ch2;
       if (o.patch > 0) config.patch = o.patch;
       config.attn0 = o.attn0;
+      if (o.edm_sigma_data >= 0) config.edm_sigma_data = o.edm_sigma_data;
+    }
+    if (!resume) {  // a fresh run, from scratch or from another checkpoint: its training choices
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
       if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
-      if (o.edm_sigma_data >= 0) config.edm_sigma_data = o.edm_sigma_data;
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -78,6 +79,20 @@ Result<std::unique_ptr<Pipeline>> load_model(Catalog& catalog, const std::string
 void set_extra(Record& r, const std::string& key, const std::string& value) {
   r.extra.erase(std::remove_if(r.extra.begin(), r.extra.end(), [&](const auto& kv) { return kv.first == key; }), r.extra.end());
   if (!value.empty()) r.extra.emplace_back(key, value);
+}
+
+// A record's extra field `key` as an integer in [lo, hi]: nullopt when absent, an error
+// naming the field and its value when it is anything else.
+Result<std::optional<int64_t>> extra_int(const Record& r, const std::string& key, int64_t lo, int64_t hi) {
+  for (const auto& [k, value] : r.extra) {
+    if (k != key) continue;
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end || v < lo || v > hi)
+      return make_error("the record's " + key + " '" + value + "' is not a number the generator takes");
+    return std::optional<int64_t>(v);
+  }
+  return std::optional<int64_t>();
 }
 
 // "Precision: fp16" in a record made in half precision (fp32, the CPU's, is not written).
@@ -384,17 +399,12 @@ int reproduce(const std::vector<std::string>& argv) {
   std::optional<NoiseSource> noise = parse_noise_source(rng);
   if (!noise) return fail("unknown noise source '" + rng + "'");
   // A1111's "Clip skip" and "ENSD" (the step-noise seed offset) change the picture too.
-  int clip_skip = 1;
-  int64_t ensd = 0;
-  for (const auto& [key, value] : r.extra) {
-    if (key != "Clip skip" && key != "ENSD") continue;
-    char* end = nullptr;
-    const long long v = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end || v < (key == "ENSD" ? 0 : 1) || v > (key == "ENSD" ? INT32_MAX : 12))
-      return fail("the record's " + key + " '" + value + "' is not a number the generator takes");
-    if (key == "ENSD") ensd = v;
-    else clip_skip = static_cast<int>(v);
-  }
+  auto clip_skip_field = extra_int(r, "Clip skip", 1, 12);
+  if (!clip_skip_field) return fail(clip_skip_field.error().message);
+  auto ensd_field = extra_int(r, "ENSD", 0, INT32_MAX);
+  if (!ensd_field) return fail(ensd_field.error().message);
+  const int clip_skip = static_cast<int>(clip_skip_field->value_or(1));
+  const int64_t ensd = ensd_field->value_or(0);
   if (!e.primary_path() || e.files.front().missing) return fail("the archived file is missing (nothing to compare with)");
   // The weights: by sha256 in the model folders, else in the registry (provena models
   // scan) by sha256 or by A1111's short "Model hash".
@@ -453,19 +463,14 @@ int reproduce(const std::vector<std::string>& argv) {
     o.progress = [](int step, int steps) { return std::fprintf(stderr, "progress %d %d\n", step, steps), std::fflush(stderr), true; };
   // An image made in a batch is regenerated in the same batch (A1111's "Batch size" and
   // "Batch pos"; image i of a batch has seed + i).
-  int64_t batch_size = 1, batch_pos = 0;
-  for (const auto& [key, value] : r.extra) {
-    char* end = nullptr;
-    const long long v = std::strtoll(value.c_str(), &end, 10);
-    if (end == value.c_str() || *end) continue;
-    if (key == "Batch size") batch_size = v;
-    if (key == "Batch pos") batch_pos = v;
-  }
-  if (batch_size > 1 && batch_size <= 64 && batch_pos >= 0 && batch_pos < batch_size && o.seed >= batch_pos) {
-    o.batch = static_cast<int>(batch_size);
+  // Unreadable batch fields are ignored: the image is then regenerated alone.
+  int64_t batch_pos = 0;
+  auto batch_size = extra_int(r, "Batch size", 1, 64);
+  auto pos = extra_int(r, "Batch pos", 0, 63);
+  if (batch_size && pos && *batch_size && *pos && **pos < **batch_size && o.seed >= **pos) {
+    o.batch = static_cast<int>(**batch_size);
+    batch_pos = **pos;
     o.seed -= batch_pos;
-  } else {
-    batch_pos = 0;
   }
   GenerationStats stats;
   auto images = (*pipeline)->generate(o, &stats);
