@@ -49,6 +49,7 @@ std::string config_to_json(const Config& c) {
   if (c.attn0) j["attn0"] = true;  // absent in configs from before it existed
   if (c.train_mix > 0) j["train_mix"] = c.train_mix;
   if (c.edge_weight > 0) j["edge_weight"] = c.edge_weight;
+  if (c.snr_weight > 0) j["snr_weight"] = c.snr_weight;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
@@ -74,6 +75,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.attn0 = j.value("attn0", false);
     c.train_mix = j.value("train_mix", 0.0);
     c.edge_weight = j.value("edge_weight", 0.0);
+    c.snr_weight = j.value("snr_weight", 0.0);
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
@@ -265,6 +267,20 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
   return config.edm_sigma_data > 0 ? c_skip * x + c_out * f : f;
 }
 
+torch::Tensor training_loss(const torch::Tensor& pred, const torch::Tensor& x0, const torch::Tensor& t,
+                            const Config& c) {
+  auto err = (pred - x0).pow(2);
+  if (c.edge_weight > 0) {
+    auto local_mean = F::avg_pool2d(x0, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
+    auto edges = ((x0 - local_mean).abs().sum(1, true) > 0.05).to(x0.dtype());
+    auto w = 1 + c.edge_weight * edges;
+    err = w * err / w.mean();
+  }
+  if (c.snr_weight <= 0) return err.mean();
+  auto snr = ((1 - t) / t.clamp_min(1e-4)).pow(2);
+  auto w = snr.clamp(1.0, c.snr_weight).reshape({-1, 1, 1, 1});
+  return (w * err).mean() / w.mean();
+}
 int64_t parameter_count(Model& m) {
   int64_t n = 0;
   for (const auto& p : m->parameters()) n += p.numel();

@@ -52,32 +52,46 @@ double learning_rate(const TrainOptions& o, int64_t step) {
   return o.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
 }
 
-// Mean squared error with 1 + weight on edge pixels (tiny::Config::edge_weight),
-// normalized by the mean weight so the loss stays on the plain MSE's scale.
-torch::Tensor edge_weighted_mse(const torch::Tensor& pred, const torch::Tensor& x0, double weight) {
-  namespace F = torch::nn::functional;
-  auto local_mean = F::avg_pool2d(x0, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
-  auto edges = ((x0 - local_mean).abs().sum(1, true) > 0.05).to(x0.dtype());
-  auto w = 1 + weight * edges;
-  return (w * (pred - x0).pow(2)).mean() / w.mean();
-}
-
-// Batch `step`: images in [-1, 1] and token ids, a pure function of (seed, step).
+// Batch `step`: images in [-1, 1] and token ids, a pure function of (seed, step). Each
+// sample depends only on its own index, so the batch renders in parallel.
 std::pair<torch::Tensor, torch::Tensor> make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
   const int r = c.resolution;
-  auto images = torch::empty({o.batch, 3, r, r});
-  auto tokens = torch::empty({o.batch, c.max_tokens}, torch::kLong);
-  for (int b = 0; b < o.batch; ++b) {
-    const uint64_t index = static_cast<uint64_t>(step) * static_cast<uint64_t>(o.batch) + static_cast<uint64_t>(b);
-    auto scene = shapes::random_scene(o.seed, index);
-    auto rgb = shapes::render(scene, r, r);
-    auto img = torch::from_blob(rgb.data(), {r, r, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32);
-    images[b] = img / 127.5 - 1;
-    bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
-    auto ids = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index));
-    tokens[b] = torch::tensor(ids, torch::kLong);
+  const size_t pixels = static_cast<size_t>(r) * r * 3, width = static_cast<size_t>(c.max_tokens);
+  std::vector<uint8_t> rgb(pixels * static_cast<size_t>(o.batch));
+  std::vector<int64_t> ids(width * static_cast<size_t>(o.batch));
+  at::parallel_for(0, o.batch, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const uint64_t index = static_cast<uint64_t>(step) * static_cast<uint64_t>(o.batch) + static_cast<uint64_t>(b);
+      auto scene = shapes::random_scene(o.seed, index);
+      auto image = shapes::render(scene, r, r);
+      std::copy(image.begin(), image.end(), rgb.begin() + static_cast<ptrdiff_t>(pixels * b));
+      bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
+      auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index));
+      std::copy(t.begin(), t.end(), ids.begin() + static_cast<ptrdiff_t>(width * b));
+    }
+  });
+  auto images = torch::from_blob(rgb.data(), {o.batch, r, r, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) / 127.5 - 1;
+  auto tokens = torch::from_blob(ids.data(), {o.batch, c.max_tokens}, torch::kLong).clone();
+  return {images.contiguous(), tokens};
+}
+
+// AdamW's moments on `device`: a checkpoint keeps them on the CPU, so a run saved on a GPU
+// resumes on a machine without one and the other way round.
+void move_optimizer_state(torch::optim::AdamW& opt, torch::Device device) {
+  for (auto& item : opt.state()) {
+    auto& s = static_cast<torch::optim::AdamWParamState&>(*item.second);
+    s.exp_avg(s.exp_avg().to(device));
+    s.exp_avg_sq(s.exp_avg_sq().to(device));
+    if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
   }
-  return {images, tokens};
+}
+
+Result<torch::Device> training_device(const std::string& name) {
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name != "auto" && name != "cuda") return make_error("training: unknown device '" + name + "' (auto, cpu, cuda)");
+  if (torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
+  if (name == "cuda") return make_error("training: --device cuda but no CUDA device is available");
+  return torch::Device(torch::kCPU);
 }
 
 Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim::AdamW& opt, const tiny::Config& c,
@@ -85,7 +99,10 @@ Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim:
   std::map<std::string, std::string> meta = {{"step", std::to_string(step)}, {"seed", std::to_string(o.seed)}};
   if (auto st = write_file_atomic(dir + "/weights.safetensors", tiny::save_weights(model, meta)); !st) return st;
   if (auto st = write_file_atomic(dir + "/config.json", tiny::config_to_json(c)); !st) return st;
+  const torch::Device device = model->parameters().front().device();
+  move_optimizer_state(opt, torch::kCPU);
   torch::save(opt, dir + "/optimizer.pt.tmp");
+  move_optimizer_state(opt, device);
   fs::rename(dir + "/optimizer.pt.tmp", dir + "/optimizer.pt");
   json state = {{"step", step}, {"steps", o.steps}, {"seed", o.seed}, {"batch", o.batch}, {"loss", loss}};
   return write_file_atomic(dir + "/state.json", state.dump(1));
@@ -96,10 +113,16 @@ Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim:
 Status train_tiny(const TrainOptions& o) {
   try {
     use_compute_threads(o.threads);
+    auto device = training_device(o.device);
+    if (!device) return device.error();
     fs::create_directories(o.checkpoint_dir);
     tiny::Config config;
     int64_t step = 0;
     const bool resume = fs::exists(o.checkpoint_dir + "/state.json");
+    // init_from: a checkpoint folder, or an exported model (assets/tiny-flow's layout).
+    const bool exported = !fs::exists(o.init_from + "/config.json") && fs::exists(o.init_from + "/model.json");
+    const std::string init_config = o.init_from + (exported ? "/model.json" : "/config.json");
+    const std::string init_weights = o.init_from + (exported ? "/model.safetensors" : "/weights.safetensors");
     if (resume) {
       auto cfg_text = read_file(o.checkpoint_dir + "/config.json");
       if (!cfg_text) return cfg_text.error();
@@ -113,7 +136,7 @@ Status train_tiny(const TrainOptions& o) {
         return make_error(o.checkpoint_dir + ": checkpoint of another run (seed/batch differ)");
       step = state.value("step", int64_t(0));
     } else if (!o.init_from.empty()) {
-      auto cfg_text = read_file(o.init_from + "/config.json");
+      auto cfg_text = read_file(init_config);
       if (!cfg_text) return cfg_text.error();
       auto cfg = tiny::config_from_json(*cfg_text);
       if (!cfg) return cfg.error();
@@ -131,20 +154,25 @@ Status train_tiny(const TrainOptions& o) {
     if (!resume) {  // a fresh run, from scratch or from another checkpoint: its training choices
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
       if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
+      if (o.snr_weight >= 0) config.snr_weight = o.snr_weight;
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);
-    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(0.01));
     if (resume) {
       auto bytes = read_file(o.checkpoint_dir + "/weights.safetensors");
       if (!bytes) return bytes.error();
       if (auto st = tiny::load_weights(model, *bytes, o.checkpoint_dir + "/weights.safetensors"); !st) return st;
-      if (fs::exists(o.checkpoint_dir + "/optimizer.pt")) torch::load(opt, o.checkpoint_dir + "/optimizer.pt");
     } else if (!o.init_from.empty()) {
-      auto bytes = read_file(o.init_from + "/weights.safetensors");
+      auto bytes = read_file(init_weights);
       if (!bytes) return bytes.error();
-      if (auto st = tiny::load_weights(model, *bytes, o.init_from + "/weights.safetensors", /*allow_missing=*/true); !st)
+      if (auto st = tiny::load_weights(model, *bytes, init_weights, /*allow_missing=*/true); !st)
         return st;
+    }
+    model->to(*device);
+    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(0.01));
+    if (resume && fs::exists(o.checkpoint_dir + "/optimizer.pt")) {
+      torch::load(opt, o.checkpoint_dir + "/optimizer.pt");
+      move_optimizer_state(opt, *device);
     }
     model->train();
     const auto start = std::chrono::steady_clock::now();
@@ -156,18 +184,20 @@ Status train_tiny(const TrainOptions& o) {
     while (step < o.steps) {
       for (auto& group : opt.param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(o, step));
-      auto [x0, tokens] = make_batch(config, o, step);
+      auto [x0_cpu, tokens_cpu] = make_batch(config, o, step);
       auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed * 1000003ull + static_cast<uint64_t>(step)));
-      auto noise = torch::randn(x0.sizes(), gen);
+      auto noise = torch::randn(x0_cpu.sizes(), gen).to(*device);
+      auto x0 = x0_cpu.to(*device);
+      auto tokens = tokens_cpu.to(*device);
       auto t = torch::sigmoid(torch::randn({o.batch}, gen));  // logit-normal timesteps,
       auto shifted = config.train_shift * t / (1 + (config.train_shift - 1) * t);  // towards noise (tiny_model.h)
       t = config.train_mix > 0 ? torch::where(torch::rand({o.batch}, gen) < config.train_mix, t, shifted) : shifted;
+      t = t.to(*device);
       auto tt = t.reshape({-1, 1, 1, 1});
       auto xt = (1 - tt) * x0 + tt * noise;
       auto [ctx, pad] = model->encode_text(tokens);
       auto v = model->forward(xt, t * 1000, ctx, pad);
-      auto loss = config.edge_weight > 0 ? edge_weighted_mse(v, x0, config.edge_weight)
-                                         : torch::mse_loss(v, x0);  // x0-prediction, see tiny_model.h
+      auto loss = tiny::training_loss(v, x0, t, config);  // x0-prediction, see tiny_model.h
       opt.zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);

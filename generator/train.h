@@ -28,14 +28,22 @@ struct TrainOptions {
   int checkpoint_every = 200;
   double max_seconds = 0;  // > 0: stop (after a checkpoint) once this much time has passed
   int threads = 0;         // 0: all cores
+  // Where the model trains: auto (CUDA when available), cpu, cuda. Batches are rendered
+  // and noise is drawn on the CPU either way (the same numbers on every device), in
+  // parallel over the batch.
+  std::string device = "auto";
   // Architecture of a fresh run (0: the defaults of tiny::Config); a resumed run keeps its own.
   int ch0 = 0, ch1 = 0, ch2 = 0, patch = 0;
   double edm_sigma_data = -1;  // a fresh run: tiny::Config::edm_sigma_data (< 0: the default)
+  // A fresh run's training choices, tiny::Config's fields of the same names (< 0: the
+  // default, or init_from's).
   double train_mix = -1;
-  double edge_weight = -1;  // a fresh run: tiny::Config::edge_weight (< 0: the default, or init_from's)  // a fresh run: tiny::Config::train_mix (< 0: the default, or init_from's)
+  double edge_weight = -1;
+  double snr_weight = -1;
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
   // A fresh run that starts from another checkpoint's weights and configuration (its
-  // architecture, plus attn0 when asked; new parameters keep their initial values).
+  // architecture, plus attn0 when asked; new parameters keep their initial values), or from
+  // an exported model's (a folder with model.json and model.safetensors, as assets/tiny-flow).
   std::string init_from;
   std::function<void(const TrainProgress&)> progress;  // every 20 steps
 };

@@ -11,26 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-${OUT:-/tmp/provena-gpu-out}}
 mkdir -p "$out"
-prefix=/tmp/provena-debroot
-build=/tmp/provena-gpu-build
-
-# The carried packages, unpacked beside the system (never over it).
-if compgen -G "$root/.debs/*.deb" >/dev/null; then
-  mkdir -p "$prefix"
-  for f in "$root"/.debs/*.deb; do dpkg -x "$f" "$prefix"; done
-fi
-multiarch=$prefix/usr/lib/x86_64-linux-gnu
-export LD_LIBRARY_PATH=$multiarch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export PKG_CONFIG_PATH=$multiarch/pkgconfig:$prefix/usr/share/pkgconfig
-torch_cmake=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-torch_lib=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
-export LD_LIBRARY_PATH=$torch_lib:$LD_LIBRARY_PATH
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt" || true
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' | tee -a "$out/gpu.txt"
-
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROVENA_GENERATOR_ONLY=ON \
-  -DCMAKE_PREFIX_PATH="$torch_cmake;$prefix/usr" -DPNG_PNG_INCLUDE_DIR="$prefix/usr/include" \
-  -DCMAKE_CUDA_ARCHITECTURES=90 2>&1 | tail -5
+source "$root/scripts/gpu-env.sh"
 cmake --build "$build" -j "$(nproc)" --target generator_tests generator_gpu_tests generate_bench sd1_bench 2>&1 | tail -3
 
 set +e

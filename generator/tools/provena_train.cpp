@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     else if (a == "--seed") o.seed = std::strtoull(value(), nullptr, 10);
     else if (a == "--max-minutes") o.max_seconds = 60 * std::atof(value());
     else if (a == "--threads") o.threads = std::atoi(value());
+    else if (a == "--device") o.device = value();
     else if (a == "--lr") o.learning_rate = std::atof(value());
     else if (a == "--export") export_dir = value();
     else if (a == "--ch0") o.ch0 = std::atoi(value());
@@ -39,14 +40,17 @@ int main(int argc, char** argv) {
     else if (a == "--train-mix") o.train_mix = std::atof(value());
     else if (a == "--edm") o.edm_sigma_data = std::atof(value());
     else if (a == "--edge-weight") o.edge_weight = std::atof(value());
+    else if (a == "--snr-weight") o.snr_weight = std::atof(value());
     else if (a == "--init-from") o.init_from = value();
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M]\n"
-                           "                     [--threads T] [--lr X] [--patch P --ch0 C --ch1 C --ch2 C] [--attn0]\n"
+                           "                     [--threads T] [--device auto|cpu|cuda] [--lr X]\n"
+                           "                     [--patch P --ch0 C --ch1 C --ch2 C] [--attn0]\n"
                            "                     [--train-mix F]   (fraction of timesteps drawn unshifted)\n"
                            "                     [--edm SIGMA_DATA]   (EDM preconditioning, e.g. 0.5)\n"
                            "                     [--edge-weight W]   (extra loss weight on edge pixels)\n"
-                           "                     [--init-from CKPT]   (a fresh run from CKPT's weights)\n"
+                           "                     [--snr-weight G]   (low-noise samples weigh up to G times more)\n"
+                           "                     [--init-from CKPT|MODEL_DIR]   (a fresh run from those weights)\n"
                            "       provena-train --dir CKPT --export DIR\n");
       return 2;
     }

@@ -7,6 +7,7 @@
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "generator/pipeline.h"
+#include "generator/safetensors.h"
 #include "generator/train.h"
 #include "tests/test_util.h"
 
@@ -221,6 +222,52 @@ TEST(TinyModel, EdmPreconditioningPassesTheInputAtLowNoise) {
   EXPECT_FALSE(torch::allclose(plain->forward(x, torch::zeros({1}), ctx, pad), x, 1e-3, 1e-3));
 }
 
+// The loss's weights: edges count 1 + edge_weight, low-noise samples up to snr_weight.
+TEST(Training, LossWeighsLowNoiseSamplesAndEdges) {
+  tiny::Config c;
+  auto x0 = torch::zeros({2, 3, 8, 8});
+  auto pred = torch::zeros({2, 3, 8, 8});
+  pred[0].fill_(1);  // only the first sample is wrong
+  auto t = torch::tensor({0.1f, 0.9f});
+  EXPECT_NEAR(tiny::training_loss(pred, x0, t, c).item<double>(), 0.5, 1e-6);
+  c.snr_weight = 5;  // SNR(0.1) = 81 -> 5; SNR(0.9) = 0.012 -> 1
+  EXPECT_NEAR(tiny::training_loss(pred, x0, t, c).item<double>(), 5.0 / 6.0, 1e-6);
+  EXPECT_NEAR(tiny::training_loss(pred, x0, torch::tensor({0.9f, 0.1f}), c).item<double>(), 1.0 / 6.0, 1e-6);
+  c.snr_weight = 0;
+  // One edge: the left half white. An error on the edge columns costs more than the same
+  // error inside a flat area.
+  auto half = torch::zeros({1, 3, 8, 8});
+  half.slice(3, 0, 4).fill_(1);
+  auto on_edge = half.clone(), off_edge = half.clone();
+  on_edge.select(3, 3).add_(0.5);
+  off_edge.select(3, 0).add_(0.5);
+  auto t1 = torch::tensor({0.5f});
+  const double plain_on = tiny::training_loss(on_edge, half, t1, c).item<double>();
+  EXPECT_NEAR(plain_on, tiny::training_loss(off_edge, half, t1, c).item<double>(), 1e-6);
+  c.edge_weight = 4;
+  EXPECT_GT(tiny::training_loss(on_edge, half, t1, c).item<double>(), 2 * plain_on);
+  EXPECT_LT(tiny::training_loss(off_edge, half, t1, c).item<double>(), plain_on);
+}
+
+TEST(Training, RefusesAnUnknownOrMissingDevice) {
+  testing::TempDir dir;
+  TrainOptions o;
+  o.steps = 1;
+  o.batch = 2;
+  o.threads = 1;
+  o.checkpoint_dir = dir / "a";
+  o.device = "tpu";
+  auto st = train_tiny(o);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("unknown device 'tpu'"), std::string::npos);
+  if (!torch::cuda::is_available()) {
+    o.device = "cuda";
+    st = train_tiny(o);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("no CUDA device"), std::string::npos);
+  }
+}
+
 // A fresh run from another run's checkpoint: its configuration (plus attn0) and weights.
 TEST(Training, StartsFromAnotherCheckpoint) {
   testing::TempDir dir;
@@ -237,6 +284,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.attn0 = true;
   grown.train_mix = 0.5;
   grown.edge_weight = 2;  // trains with the edge-weighted loss
+  grown.snr_weight = 3;   // and low-noise samples weighted up
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -244,6 +292,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_TRUE(config->attn0);
   EXPECT_EQ(config->train_mix, 0.5);
   EXPECT_EQ(config->edge_weight, 2.0);
+  EXPECT_EQ(config->snr_weight, 3.0);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
@@ -251,6 +300,26 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   g.prompt = "a red circle";
   g.steps = 2;
   EXPECT_TRUE((*p)->generate(g));
+  // An exported model is a starting point too (the GPU script brings back only that).
+  auto again = grown;
+  again.init_from = dir / "model";
+  again.checkpoint_dir = dir / "again";
+  again.attn0 = false;
+  again.learning_rate = 1e-12;  // one step that changes nothing: the weights are the model's
+  ASSERT_TRUE(train_tiny(again));
+  auto before = SafetensorsFile::open(dir / "grown/weights.safetensors");
+  auto after = SafetensorsFile::open(dir / "again/weights.safetensors");
+  ASSERT_TRUE(before && after);
+  auto w0 = before->read_f32("in_conv.weight"), w1 = after->read_f32("in_conv.weight");
+  ASSERT_TRUE(w0 && w1);
+  ASSERT_EQ(w0->size(), w1->size());
+  double worst = 0;
+  for (size_t i = 0; i < w0->size(); ++i) worst = std::max(worst, double(std::abs((*w0)[i] - (*w1)[i])));
+  EXPECT_LT(worst, 1e-3);  // half precision in the export
+  EXPECT_GT(std::abs((*w0)[0]) + std::abs((*w0)[1]), 0);
+  auto again_config = tiny::config_from_json(*read_file(dir / "again/config.json"));
+  ASSERT_TRUE(again_config);
+  EXPECT_TRUE(again_config->attn0);  // the exported model's architecture
   grown.init_from = dir / "nowhere";
   grown.checkpoint_dir = dir / "other";
   EXPECT_FALSE(train_tiny(grown));

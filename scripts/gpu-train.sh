@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Trains the embedded model (tiny-flow) on a lent GPU machine for a fixed number of
+# minutes, exports it, and scores it: the eval on CUDA (200 held-out prompts) and the speed
+# on 2 CPU threads (the README's target machine has 2 cores). What comes back in OUT_DIR:
+# the exported model (model.safetensors, model.json, model.sha256: the layout of
+# assets/tiny-flow, and a valid --init-from for more training anywhere) and the logs.
+#   here:  scripts/fetch-gpu-debs.sh          (once: libpng, xxhash, nlohmann-json, gtest)
+#   there: scripts/gpu-train.sh MINUTES [provena-train options, e.g. --init-from assets/tiny-flow]
+# Sized for a 15-minute lease: configure and build ~2 min on 16 cores, then MINUTES of
+# training, then ~1 min of eval.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-/tmp/provena-gpu-out}
+minutes=${1:?usage: gpu-train.sh MINUTES [provena-train options]}
+shift
+mkdir -p "$out"
+source "$root/scripts/gpu-env.sh"
+cmake --build "$build" -j "$(nproc)" --target provena-train generate_bench 2>&1 | tail -3
+
+ckpt=/tmp/provena-gpu-ckpt
+set +e
+"$build/provena-train" --dir "$ckpt" --device cuda --max-minutes "$minutes" "$@" 2>&1 | tee "$out/train.txt"
+status=${PIPESTATUS[0]}
+"$build/provena-train" --dir "$ckpt" --export "$out/tiny-flow" 2>&1 | tee -a "$out/train.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+echo "== eval on cuda" | tee "$out/eval.txt"
+"$build/bench/generate_bench" --model "$out/tiny-flow" --device cuda --prompts 200 2>&1 | tee -a "$out/eval.txt"
+echo "== speed on 2 CPU threads" | tee -a "$out/eval.txt"
+"$build/bench/generate_bench" --model "$out/tiny-flow" --device cpu --threads 2 --prompts 8 2>&1 | tee -a "$out/eval.txt"
+exit "$status"
