@@ -47,6 +47,7 @@ std::string config_to_json(const Config& c) {
             {"ch1", c.ch1}, {"ch2", c.ch2}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
             {"max_tokens", c.max_tokens}, {"shift", c.shift}, {"train_shift", c.train_shift}, {"vocab", c.vocab}};
   if (c.attn0) j["attn0"] = true;  // absent in configs from before it existed
+  if (c.fine > 0) j["fine"] = c.fine;
   if (c.train_mix > 0) j["train_mix"] = c.train_mix;
   if (c.edge_weight > 0) j["edge_weight"] = c.edge_weight;
   if (c.snr_weight > 0) j["snr_weight"] = c.snr_weight;
@@ -73,6 +74,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.shift = j.value("shift", 1.0);
     c.train_shift = j.value("train_shift", c.shift);
     c.attn0 = j.value("attn0", false);
+    c.fine = j.value("fine", 0);
     c.train_mix = j.value("train_mix", 0.0);
     c.edge_weight = j.value("edge_weight", 0.0);
     c.snr_weight = j.value("snr_weight", 0.0);
@@ -84,7 +86,7 @@ Result<Config> config_from_json(std::string_view text) {
   }
   if (c.patch < 1 || c.resolution < 4 * c.patch || c.resolution % (4 * c.patch) != 0 || c.vocab.size() < 3 ||
       c.ch0 < kGroups || c.ch0 % kGroups || c.ch1 % kGroups || c.ch2 % kGroups || c.ch1 % c.heads ||
-      c.ch2 % c.heads || c.text_dim % c.heads || c.max_tokens < 2)
+      c.ch2 % c.heads || c.text_dim % c.heads || c.max_tokens < 2 || c.fine < 0 || c.fine % kGroups)
     return make_error("model config: inconsistent sizes");
   return c;
 }
@@ -221,10 +223,21 @@ ModelImpl::ModelImpl(const Config& c) : config(c) {
   }
   out_norm = register_module("out_norm", torch::nn::GroupNorm(kGroups, c.ch0));
   out_conv = register_module("out_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.ch0, in_ch, 3).padding(1)));
-  // The output starts at zero velocity: training begins from a stable point.
+  if (c.fine > 0) {
+    fine_in = register_module("fine_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(6, c.fine, 3).padding(1)));
+    fine_a = register_module("fine_a", ResBlock(c.fine, c.fine, kTimeDim));
+    fine_b = register_module("fine_b", ResBlock(c.fine, c.fine, kTimeDim));
+    fine_norm = register_module("fine_norm", torch::nn::GroupNorm(kGroups, c.fine));
+    fine_out = register_module("fine_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.fine, 3, 3).padding(1)));
+  }
+  // The output starts at zero: training begins from a stable point, and a head added to a
+  // trained model starts as no change.
   torch::NoGradGuard no_grad;
-  out_conv->weight.zero_();
-  out_conv->bias.zero_();
+  for (auto* conv : {&out_conv, &fine_out}) {
+    if (!*conv) continue;
+    (*conv)->weight.zero_();
+    (*conv)->bias.zero_();
+  }
 }
 
 std::pair<torch::Tensor, torch::Tensor> ModelImpl::encode_text(const torch::Tensor& tokens) {
@@ -264,6 +277,10 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
   if (config.attn0) u = u + au0->text(u, ctx, pad_mask);
   u = u0b(u, temb);
   auto f = torch::pixel_shuffle(out_conv(torch::silu(out_norm(u))), config.patch);
+  if (config.fine > 0) {
+    auto d = fine_b(fine_a(fine_in(torch::cat({input, f}, 1)), temb), temb);
+    f = f + fine_out(torch::silu(fine_norm(d)));
+  }
   return config.edm_sigma_data > 0 ? c_skip * x + c_out * f : f;
 }
 

@@ -65,6 +65,12 @@ struct Config {
   // out unchanged: shape words then act on 4x4-pixel cells, not only on the coarser
   // levels' 8x8 and 16x16.
   bool attn0 = false;
+  // Width of a full-resolution head (0: none) that corrects the UNet's x0 prediction pixel
+  // by pixel from the noisy input and that prediction: two ResBlocks at R x R, output
+  // projection starting at zero (a model grown with it starts out unchanged). The UNet's
+  // top level holds 48 values per 4x4-pixel cell, exactly the cell's pixels: it carried
+  // the scene but not the input's detail (the blob at noise 0.3, see docs/generator.md).
+  int fine = 0;
   std::vector<std::string> vocab;  // index = token id; 0 <pad>, 1 <unk>, 2 <bos>
 };
 
@@ -119,6 +125,9 @@ struct ModelImpl : torch::nn::Module {
   CrossAttention a1{nullptr}, a2{nullptr}, amid{nullptr}, au1{nullptr};
   CrossAttention a0{nullptr}, au0{nullptr};  // config.attn0 only: cross-attention alone, zero-initialized output
   torch::nn::GroupNorm out_norm{nullptr};
+  torch::nn::Conv2d fine_in{nullptr}, fine_out{nullptr};  // config.fine only
+  ResBlock fine_a{nullptr}, fine_b{nullptr};
+  torch::nn::GroupNorm fine_norm{nullptr};
 };
 TORCH_MODULE(Model);
 

@@ -142,6 +142,7 @@ Status train_tiny(const TrainOptions& o) {
       if (!cfg) return cfg.error();
       config = *cfg;
       config.attn0 = config.attn0 || o.attn0;
+      if (o.fine > 0) config.fine = o.fine;
     } else {
       config = make_config(o.seed);
       if (o.ch0 > 0) config.ch0 = o.ch0;
@@ -149,6 +150,7 @@ Status train_tiny(const TrainOptions& o) {
       if (o.ch2 > 0) config.ch2 = o.ch2;
       if (o.patch > 0) config.patch = o.patch;
       config.attn0 = o.attn0;
+      config.fine = o.fine;
       if (o.edm_sigma_data >= 0) config.edm_sigma_data = o.edm_sigma_data;
     }
     if (!resume) {  // a fresh run, from scratch or from another checkpoint: its training choices

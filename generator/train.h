@@ -41,8 +41,9 @@ struct TrainOptions {
   double edge_weight = -1;
   double snr_weight = -1;
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
+  int fine = 0;        // a fresh run: a full-resolution head this wide (tiny::Config::fine)
   // A fresh run that starts from another checkpoint's weights and configuration (its
-  // architecture, plus attn0 when asked; new parameters keep their initial values), or from
+  // architecture, plus attn0 or fine when asked; new parameters keep their initial values), or from
   // an exported model's (a folder with model.json and model.safetensors, as assets/tiny-flow).
   std::string init_from;
   std::function<void(const TrainProgress&)> progress;  // every 20 steps

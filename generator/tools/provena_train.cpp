@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     else if (a == "--ch2") o.ch2 = std::atoi(value());
     else if (a == "--patch") o.patch = std::atoi(value());
     else if (a == "--attn0") o.attn0 = true;
+    else if (a == "--fine") o.fine = std::atoi(value());
     else if (a == "--train-mix") o.train_mix = std::atof(value());
     else if (a == "--edm") o.edm_sigma_data = std::atof(value());
     else if (a == "--edge-weight") o.edge_weight = std::atof(value());
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M]\n"
                            "                     [--threads T] [--device auto|cpu|cuda] [--lr X]\n"
-                           "                     [--patch P --ch0 C --ch1 C --ch2 C] [--attn0]\n"
+                           "                     [--patch P --ch0 C --ch1 C --ch2 C] [--attn0] [--fine C]\n"
                            "                     [--train-mix F]   (fraction of timesteps drawn unshifted)\n"
                            "                     [--edm SIGMA_DATA]   (EDM preconditioning, e.g. 0.5)\n"
                            "                     [--edge-weight W]   (extra loss weight on edge pixels)\n"

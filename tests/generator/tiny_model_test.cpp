@@ -159,9 +159,10 @@ TEST(Pipeline, RefusesTamperedOrMissingModels) {
   EXPECT_NE(missing.error().message.find("not a model folder"), std::string::npos);
 }
 
-// Top-level attention (attn0) with a zero-initialized output: a model grown from one trained
-// without it gives the same output until training moves it; the config says so.
-TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
+// Parts added to a trained model with zero-initialized outputs — top-level attention
+// (attn0) and the full-resolution head (fine): the grown model gives the same output until
+// training moves them; the config says what it has.
+TEST(TinyModel, GrownPartsStartAsTheModelWithoutThem) {
   auto c = small_config();
   torch::manual_seed(1);
   tiny::Model plain(c);
@@ -169,26 +170,36 @@ TEST(TinyModel, TopLevelAttentionStartsAsTheModelWithoutIt) {
     torch::NoGradGuard g;
     plain->out_conv->weight.normal_(0, 0.05);
   }
-  auto grown_config = c;
-  grown_config.attn0 = true;
-  auto parsed = tiny::config_from_json(tiny::config_to_json(grown_config));
-  ASSERT_TRUE(parsed);
-  EXPECT_TRUE(parsed->attn0);
   EXPECT_FALSE(tiny::config_from_json(tiny::config_to_json(c))->attn0);
-  tiny::Model grown(grown_config);
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->fine, 0);
   const std::string weights = tiny::save_weights(plain, {});
-  EXPECT_FALSE(tiny::load_weights(grown, weights, "plain"));  // a0 and au0 are missing
-  ASSERT_TRUE(tiny::load_weights(grown, weights, "plain", /*allow_missing=*/true));
-  EXPECT_GT(tiny::parameter_count(grown), tiny::parameter_count(plain));
   auto x = torch::randn({2, 3, 32, 32});
   auto t = torch::tensor({100.0f, 900.0f});
   auto tokens = torch::tensor(tiny::tokenize(c, "a red circle")).unsqueeze(0).repeat({2, 1});
-  torch::NoGradGuard g;
-  auto [ctx, pad] = plain->encode_text(tokens);
-  auto expected = plain->forward(x, t, ctx, pad);
-  EXPECT_TRUE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
-  grown->a0->cross_attn->out_proj->weight.normal_(0, 0.1);
-  EXPECT_FALSE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
+  for (const bool attention : {true, false}) {
+    SCOPED_TRACE(attention ? "attn0" : "fine");
+    auto grown_config = c;
+    if (attention) grown_config.attn0 = true;
+    else grown_config.fine = 8;
+    auto parsed = tiny::config_from_json(tiny::config_to_json(grown_config));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->attn0, attention);
+    EXPECT_EQ(parsed->fine, attention ? 0 : 8);
+    tiny::Model grown(grown_config);
+    EXPECT_FALSE(tiny::load_weights(grown, weights, "plain"));  // the new parts are missing
+    ASSERT_TRUE(tiny::load_weights(grown, weights, "plain", /*allow_missing=*/true));
+    EXPECT_GT(tiny::parameter_count(grown), tiny::parameter_count(plain));
+    torch::NoGradGuard g;
+    auto [ctx, pad] = plain->encode_text(tokens);
+    auto expected = plain->forward(x, t, ctx, pad);
+    EXPECT_TRUE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
+    if (attention) grown->a0->cross_attn->out_proj->weight.normal_(0, 0.1);
+    else grown->fine_out->weight.normal_(0, 0.1);
+    EXPECT_FALSE(torch::allclose(grown->forward(x, t, ctx, pad), expected));
+  }
+  auto odd = c;
+  odd.fine = 12;  // not a multiple of the group norm's 8 groups
+  EXPECT_FALSE(tiny::config_from_json(tiny::config_to_json(odd)));
 }
 
 // EDM preconditioning: at noise 0 the input passes through whatever the weights; at
@@ -249,13 +260,20 @@ TEST(Training, LossWeighsLowNoiseSamplesAndEdges) {
   EXPECT_LT(tiny::training_loss(off_edge, half, t1, c).item<double>(), plain_on);
 }
 
-TEST(Training, RefusesAnUnknownOrMissingDevice) {
-  testing::TempDir dir;
+// A run of one step on a batch of two, on one thread.
+TrainOptions one_step_run(const std::string& checkpoint_dir) {
   TrainOptions o;
   o.steps = 1;
   o.batch = 2;
+  o.seed = 5;
   o.threads = 1;
-  o.checkpoint_dir = dir / "a";
+  o.checkpoint_dir = checkpoint_dir;
+  return o;
+}
+
+TEST(Training, RefusesAnUnknownOrMissingDevice) {
+  testing::TempDir dir;
+  TrainOptions o = one_step_run(dir / "a");
   o.device = "tpu";
   auto st = train_tiny(o);
   ASSERT_FALSE(st);
@@ -268,15 +286,11 @@ TEST(Training, RefusesAnUnknownOrMissingDevice) {
   }
 }
 
-// A fresh run from another run's checkpoint: its configuration (plus attn0) and weights.
+// A fresh run from another run's checkpoint: its configuration (plus attn0) and weights;
+// or from an exported model.
 TEST(Training, StartsFromAnotherCheckpoint) {
   testing::TempDir dir;
-  TrainOptions o;
-  o.steps = 1;
-  o.batch = 2;
-  o.seed = 5;
-  o.threads = 1;
-  o.checkpoint_dir = dir / "base";
+  TrainOptions o = one_step_run(dir / "base");
   ASSERT_TRUE(train_tiny(o));
   auto grown = o;
   grown.checkpoint_dir = dir / "grown";
@@ -327,13 +341,9 @@ TEST(Training, StartsFromAnotherCheckpoint) {
 
 TEST(Training, DeterministicAndResumable) {
   testing::TempDir dir;
-  TrainOptions o;
+  TrainOptions o = one_step_run(dir / "a");
   o.steps = 3;
-  o.batch = 2;
-  o.seed = 5;
-  o.threads = 1;
   o.checkpoint_every = 2;
-  o.checkpoint_dir = dir / "a";
   ASSERT_TRUE(train_tiny(o));
   auto b = o;
   b.checkpoint_dir = dir / "b";
