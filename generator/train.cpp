@@ -46,9 +46,12 @@ tiny::Config make_config(uint64_t seed) {
   return c;
 }
 
-double learning_rate(const TrainOptions& o, int64_t step) {
+// Warm-up, then a cosine from the full rate to a tenth over the run's steps, or over its
+// time when `lr_follows_clock` (elapsed: seconds since this process started training).
+double learning_rate(const TrainOptions& o, int64_t step, double elapsed) {
   if (step < kWarmupSteps) return o.learning_rate * static_cast<double>(step + 1) / kWarmupSteps;
   double p = static_cast<double>(step - kWarmupSteps) / static_cast<double>(std::max<int64_t>(1, o.steps - kWarmupSteps));
+  if (o.lr_follows_clock && o.max_seconds > 0) p = std::max(p, elapsed / o.max_seconds);
   return o.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
 }
 
@@ -184,8 +187,8 @@ Status train_tiny(const TrainOptions& o) {
     int64_t first_step = step;
     double last_loss = 0;
     while (step < o.steps) {
-      for (auto& group : opt.param_groups())
-        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(o, step));
+      const double lr = learning_rate(o, step, elapsed());
+      for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       auto [x0_cpu, tokens_cpu] = make_batch(config, o, step);
       auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed * 1000003ull + static_cast<uint64_t>(step)));
       auto noise = torch::randn(x0_cpu.sizes(), gen).to(*device);
@@ -211,7 +214,8 @@ Status train_tiny(const TrainOptions& o) {
       if (step % 20 == 0 || step == o.steps || out_of_time) {
         last_loss = loss_sum / loss_n;
         if (o.progress)
-          o.progress({step, o.steps, last_loss, static_cast<double>((step - first_step) * o.batch) / elapsed(), elapsed()});
+          o.progress({step, o.steps, last_loss, lr, static_cast<double>((step - first_step) * o.batch) / elapsed(),
+                      elapsed()});
         loss_sum = 0;
         loss_n = 0;
       }

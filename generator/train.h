@@ -15,6 +15,7 @@ namespace provena {
 struct TrainProgress {
   int64_t step = 0, steps = 0;
   double loss = 0;          // mean over the last report interval
+  double learning_rate = 0;  // at the last step
   double images_per_second = 0;
   double elapsed_seconds = 0;
 };
@@ -27,6 +28,9 @@ struct TrainOptions {
   double learning_rate = 3e-4;
   int checkpoint_every = 200;
   double max_seconds = 0;  // > 0: stop (after a checkpoint) once this much time has passed
+  // With max_seconds: the learning rate's cosine runs over that time (or the steps, if they
+  // end first), so a run boxed into a GPU lease ends at the low rate whatever its speed.
+  bool lr_follows_clock = false;
   int threads = 0;         // 0: all cores
   // Where the model trains: auto (CUDA when available), cpu, cuda. Batches are rendered
   // and noise is drawn on the CPU either way (the same numbers on every device), in

@@ -6,7 +6,8 @@
 # assets/tiny-flow, and a valid --init-from for more training anywhere) and the logs.
 #   here:  scripts/fetch-gpu-debs.sh          (once: libpng, xxhash, nlohmann-json, gtest)
 #   there: scripts/gpu-train.sh MINUTES [provena-train options, e.g. --init-from assets/tiny-flow]
-# Sized for a 15-minute lease: configure and build ~2 min on 16 cores, then MINUTES of
+# The learning rate's cosine runs over the MINUTES (--lr-by-clock), so give --steps more
+# than the GPU can do in them. Sized for a 15-minute lease: configure and build ~2 min on 16 cores, then MINUTES of
 # training, then ~1 min of eval.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,7 @@ cmake --build "$build" -j "$(nproc)" --target provena-train generate_bench 2>&1 
 
 ckpt=/tmp/provena-gpu-ckpt
 set +e
-"$build/provena-train" --dir "$ckpt" --device cuda --max-minutes "$minutes" "$@" 2>&1 | tee "$out/train.txt"
+"$build/provena-train" --dir "$ckpt" --device cuda --max-minutes "$minutes" --lr-by-clock "$@" 2>&1 | tee "$out/train.txt"
 status=${PIPESTATUS[0]}
 "$build/provena-train" --dir "$ckpt" --export "$out/tiny-flow" 2>&1 | tee -a "$out/train.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1

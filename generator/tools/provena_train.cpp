@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     else if (a == "--batch") o.batch = std::atoi(value());
     else if (a == "--seed") o.seed = std::strtoull(value(), nullptr, 10);
     else if (a == "--max-minutes") o.max_seconds = 60 * std::atof(value());
+    else if (a == "--lr-by-clock") o.lr_follows_clock = true;
     else if (a == "--threads") o.threads = std::atoi(value());
     else if (a == "--device") o.device = value();
     else if (a == "--lr") o.learning_rate = std::atof(value());
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     else if (a == "--snr-weight") o.snr_weight = std::atof(value());
     else if (a == "--init-from") o.init_from = value();
     else {
-      std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M]\n"
+      std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M [--lr-by-clock]]\n"
                            "                     [--threads T] [--device auto|cpu|cuda] [--lr X]\n"
                            "                     [--patch P --ch0 C --ch1 C --ch2 C] [--attn0] [--fine C]\n"
                            "                     [--train-mix F]   (fraction of timesteps drawn unshifted)\n"
@@ -70,8 +71,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   o.progress = [](const provena::TrainProgress& p) {
-    std::printf("step %6lld/%lld  loss %.4f  %.1f images/s  %.0f s\n", static_cast<long long>(p.step),
-                static_cast<long long>(p.steps), p.loss, p.images_per_second, p.elapsed_seconds);
+    std::printf("step %6lld/%lld  loss %.4f  lr %.2e  %.1f images/s  %.0f s\n", static_cast<long long>(p.step),
+                static_cast<long long>(p.steps), p.loss, p.learning_rate, p.images_per_second, p.elapsed_seconds);
     std::fflush(stdout);
   };
   auto st = provena::train_tiny(o);

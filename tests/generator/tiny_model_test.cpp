@@ -348,7 +348,10 @@ TEST(Training, DeterministicAndResumable) {
   auto b = o;
   b.checkpoint_dir = dir / "b";
   b.steps = 2;
+  double reported_lr = 0;
+  b.progress = [&](const TrainProgress& p) { reported_lr = p.learning_rate; };
   ASSERT_TRUE(train_tiny(b));  // stops at 2 ...
+  EXPECT_DOUBLE_EQ(reported_lr, o.learning_rate * 2 / 100);  // step 2 of the 100-step warm-up
   b.steps = 3;
   ASSERT_TRUE(train_tiny(b));  // ... and resumes to 3
   EXPECT_EQ(*read_file(dir / "a/weights.safetensors"), *read_file(dir / "b/weights.safetensors"));
