@@ -298,6 +298,7 @@ torch::Tensor training_loss(const torch::Tensor& pred, const torch::Tensor& x0, 
   auto w = snr.clamp(1.0, c.snr_weight).reshape({-1, 1, 1, 1});
   return (w * err).mean() / w.mean();
 }
+
 int64_t parameter_count(Model& m) {
   int64_t n = 0;
   for (const auto& p : m->parameters()) n += p.numel();

@@ -123,7 +123,8 @@ Status train_tiny(const TrainOptions& o) {
     int64_t step = 0;
     const bool resume = fs::exists(o.checkpoint_dir + "/state.json");
     // init_from: a checkpoint folder, or an exported model (assets/tiny-flow's layout).
-    const bool exported = !fs::exists(o.init_from + "/config.json") && fs::exists(o.init_from + "/model.json");
+    const bool exported = !o.init_from.empty() && !fs::exists(o.init_from + "/config.json") &&
+                          fs::exists(o.init_from + "/model.json");
     const std::string init_config = o.init_from + (exported ? "/model.json" : "/config.json");
     const std::string init_weights = o.init_from + (exported ? "/model.safetensors" : "/weights.safetensors");
     if (resume) {

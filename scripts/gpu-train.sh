@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Trains the embedded model (tiny-flow) on a lent GPU machine for a fixed number of
 # minutes, exports it, and scores it: the eval on CUDA (200 held-out prompts) and the speed
-# on 2 CPU threads (the README's target machine has 2 cores). What comes back in OUT_DIR:
+# on 2 CPU threads (the README's target machine has 2 cores). What comes back in $OUT:
 # the exported model (model.safetensors, model.json, model.sha256: the layout of
 # assets/tiny-flow, and a valid --init-from for more training anywhere) and the logs.
 #   here:  scripts/fetch-gpu-debs.sh          (once: libpng, xxhash, nlohmann-json, gtest)
 #   there: scripts/gpu-train.sh MINUTES [provena-train options, e.g. --init-from assets/tiny-flow]
 # The learning rate's cosine runs over the MINUTES (--lr-by-clock), so give --steps more
-# than the GPU can do in them. Sized for a 15-minute lease: configure and build ~2 min on 16 cores, then MINUTES of
-# training, then ~1 min of eval.
+# than the GPU can do in them. Sized for a 15-minute lease: configure and build ~2 min on
+# 16 cores, then MINUTES of training, then ~1 min of eval.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-/tmp/provena-gpu-out}
