@@ -1,13 +1,12 @@
 #include "generator/eval.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
 #include "core/file_io.h"
 #include "core/png.h"
-
-#include "generator/shapes_dataset.h"
 
 namespace provena {
 
@@ -42,6 +41,8 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     checks.colour_checks += c.colour_checks, checks.colour_ok += c.colour_ok;
     checks.shape_checks += c.shape_checks, checks.shape_ok += c.shape_ok;
     checks.position_checks += c.position_checks, checks.position_ok += c.position_ok;
+    for (int w = 0; w < shapes::kShapeCount; ++w)
+      for (int s = 0; s <= shapes::kShapeCount; ++s) r.shape_seen[size_t(w)][size_t(s)] += c.shape_seen[size_t(w)][size_t(s)];
     if (!o.dump_dir.empty()) {
       char name[32];
       std::snprintf(name, sizeof name, "%03d.png", i);
@@ -91,6 +92,33 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.images_per_second = kRounds * o.batch / secs;
   return r;
+}
+
+std::string shape_confusion_text(const EvalReport& report) {
+  std::string out;
+  char buf[64];
+  for (int w = 0; w < shapes::kShapeCount; ++w) {
+    const auto& row = report.shape_seen[size_t(w)];
+    int total = 0;
+    for (int n : row) total += n;
+    if (total == 0) continue;
+    std::snprintf(buf, sizeof buf, "%-9s %3d: %.2f right", shapes::shape_name(shapes::Shape(w)), total,
+                  double(row[size_t(w)]) / total);
+    out += buf;
+    // The other shapes seen, most frequent first.
+    std::vector<int> others;
+    for (int s = 0; s <= shapes::kShapeCount; ++s)
+      if (s != w && row[size_t(s)] > 0) others.push_back(s);
+    std::stable_sort(others.begin(), others.end(), [&](int a, int b) { return row[size_t(a)] > row[size_t(b)]; });
+    for (size_t i = 0; i < others.size(); ++i) {
+      const int s = others[i];
+      out += i == 0 ? "; seen " : ", ";
+      out += s == shapes::kShapeCount ? "none" : shapes::shape_name(shapes::Shape(s));
+      out += " " + std::to_string(row[size_t(s)]);
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace provena

@@ -5,11 +5,13 @@
 // position). Also the generation speed at those settings.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
 #include "core/result.h"
 #include "generator/pipeline.h"
+#include "generator/shapes_dataset.h"
 
 namespace provena {
 
@@ -35,7 +37,13 @@ struct EvalReport {
   // Fractions of shapes::check_image's checks passed over all prompts, per criterion; the
   // targets are background >= 0.95, colour >= 0.90, shape >= 0.80, position >= 0.80.
   double background = 0, colour = 0, shape = 0, position = 0;
+  // What the images drew for each shape asked for (shapes::SceneCheck::shape_seen, summed).
+  std::array<std::array<int, shapes::kShapeCount + 1>, shapes::kShapeCount> shape_seen{};
 };
+
+// shape_seen as a table: a row per shape asked for, its checks, the fraction drawn right and
+// the shapes seen instead ("square 13: 0.00 right; seen circle 7, ring 4, none 2").
+std::string shape_confusion_text(const EvalReport& report);
 
 Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& options);
 

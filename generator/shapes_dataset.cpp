@@ -732,6 +732,11 @@ bool in_cell(Position expected, float cx, float cy, float half) {
 
 }  // namespace
 
+const char* shape_name(Shape shape) {
+  const int k = static_cast<int>(shape);
+  return k >= 0 && k < kShapeCount ? kShapeEn[k] : "?";
+}
+
 const std::vector<Colour>& colours() {
   static const std::vector<Colour> kColours = {
       {"red", "红色", 220, 30, 30},      {"orange", "橙色", 250, 140, 0}, {"yellow", "黄色", 250, 225, 30},
@@ -954,7 +959,10 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
   r.background_checks = wanted.background_given ? 1 : 0;
   r.colour_checks = r.shape_checks = n_objects;
   for (const Object& o : wanted.objects) r.position_checks += o.position_given;
-  if (width <= 0 || height <= 0 || rgb.size() != size_t(width) * size_t(height) * 3) return r;  // every check fails
+  if (width <= 0 || height <= 0 || rgb.size() != size_t(width) * size_t(height) * 3) {  // every check fails
+    for (const Object& o : wanted.objects) ++r.shape_seen[size_t(o.shape)][kShapeCount];
+    return r;
+  }
   const Image img{rgb, width, height};
   const float side = float(std::min(width, height));
 
@@ -977,7 +985,11 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
     r.colour_ok += m >= min_mass && larger < asked_count;
 
     const Silhouette s = largest_group(object_mask(wanted, i, img, background), width, height, bridge);
-    if (s.empty()) continue;
+    auto& seen = r.shape_seen[size_t(o.shape)];
+    if (s.empty()) {
+      ++seen[kShapeCount];
+      continue;
+    }
     if (o.position_given) {
       // The centre of the silhouette's box, not its mass: a triangle's mass sits low in its
       // box and a heart's high, and the renderer centres boxes.
@@ -985,7 +997,13 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
       const float half = float(std::max(s.box_width(), s.box_height())) / side / 2;
       r.position_ok += in_cell(o.position, cx, cy, half);
     }
-    if (std::min(s.box_width(), s.box_height()) >= kMinShapeSide) r.shape_ok += classify_shape(s) == o.shape;
+    if (std::min(s.box_width(), s.box_height()) < kMinShapeSide) {
+      ++seen[kShapeCount];
+      continue;
+    }
+    const Shape drawn = classify_shape(s);
+    ++seen[size_t(drawn)];
+    r.shape_ok += drawn == o.shape;
   }
   return r;
 }

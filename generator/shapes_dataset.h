@@ -5,6 +5,7 @@
 // generated image against the prompt that made it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,7 +30,8 @@ struct Colour {
   const char* zh;  // "红色"; without the trailing 色 it is the stem used in "蓝白渐变"
   uint8_t r, g, b;
 };
-const std::vector<Colour>& colours();  // 12 named colours, far enough apart to learn and score
+const std::vector<Colour>& colours();
+const char* shape_name(Shape shape);  // "circle", as English captions write it  // 12 named colours, far enough apart to learn and score
 
 struct Object {
   Shape shape = Shape::kCircle;
@@ -101,6 +103,9 @@ struct SceneCheck {
   // overlaps the wanted shape's own rendering best among the 8, compared by IoU on a common
   // box after both are cropped to their bounding boxes.
   int shape_checks = 0, shape_ok = 0;
+  // Per shape check: what was drawn, shape_seen[wanted][seen]; column kShapeCount counts
+  // objects with no silhouette big enough to classify. Sums to shape_checks.
+  std::array<std::array<int, kShapeCount + 1>, kShapeCount> shape_seen{};
 };
 SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int width, int height);
 

@@ -557,6 +557,15 @@ int eval(const std::vector<std::string>& argv) {
                         {"cfg", r->cfg}, {"score", r->score}, {"score_en", r->score_en}, {"score_zh", r->score_zh},
                         {"chance", r->shuffled_score}, {"background", r->background}, {"colour", r->colour},
                         {"shape", r->shape}, {"position", r->position}, {"images_per_second", r->images_per_second}};
+    // shape_seen: per shape asked for, how often each shape (or none) was drawn.
+    auto& seen = j["shape_seen"] = nlohmann::json::object();
+    for (int w = 0; w < shapes::kShapeCount; ++w) {
+      nlohmann::json row = nlohmann::json::object();
+      for (int s = 0; s <= shapes::kShapeCount; ++s)
+        if (int n = r->shape_seen[size_t(w)][size_t(s)])
+          row[s == shapes::kShapeCount ? "none" : shapes::shape_name(shapes::Shape(s))] = n;
+      if (!row.empty()) seen[shapes::shape_name(shapes::Shape(w))] = row;
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
@@ -567,6 +576,7 @@ int eval(const std::vector<std::string>& argv) {
               r->background, r->colour, r->shape, r->position);
   std::printf("  score %.3f (English %.3f, Chinese %.3f; chance %.3f), %.1f images/s\n", r->score, r->score_en,
               r->score_zh, r->shuffled_score, r->images_per_second);
+  std::printf("shapes as drawn (per shape asked for):\n%s", shape_confusion_text(*r).c_str());
   return kExitOk;
 }
 

@@ -349,6 +349,31 @@ TEST_F(GenerateCli, BadArgumentsAndMissingModels) {
   EXPECT_NE(last_stderr().find("not a model folder"), std::string::npos) << last_stderr();
 }
 
+// `provena eval --json`: the four fractions and, per shape asked for, what was drawn.
+TEST_F(GenerateCli, EvalReportsCriteriaAndTheShapesDrawn) {
+  std::string out;
+  ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --steps 2 --json", &out), 0) << last_stderr();
+  json r = json::parse(out);
+  EXPECT_EQ(r["prompts"], 3);
+  for (const char* k : {"background", "colour", "shape", "position"}) {
+    EXPECT_GE(r[k].get<double>(), 0.0) << k;
+    EXPECT_LE(r[k].get<double>(), 1.0) << k;
+  }
+  ASSERT_TRUE(r["shape_seen"].is_object());
+  int objects = 0, right = 0;
+  for (auto& [asked, row] : r["shape_seen"].items()) {
+    for (auto& [seen, n] : row.items()) {
+      objects += n.get<int>();
+      if (seen == asked) right += n.get<int>();
+    }
+  }
+  EXPECT_GE(objects, 3);  // one or two objects per prompt
+  EXPECT_LE(objects, 6);
+  EXPECT_DOUBLE_EQ(r["shape"].get<double>(), double(right) / objects);
+  ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --steps 2", &out), 0);
+  EXPECT_NE(out.find("shapes as drawn"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace provena
 
@@ -367,3 +392,4 @@ TEST(CliStartup, ProvenaItselfDoesNotLinkLibtorch) {
 
 }  // namespace
 }  // namespace provena
+

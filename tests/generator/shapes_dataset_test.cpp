@@ -425,11 +425,19 @@ TEST(ShapesCheck, CraftedSceneFailsOnlyWhatDiffers) {
   EXPECT_EQ(same.shape_checks, 1);
   EXPECT_TRUE(all_pass(same));
 
+  EXPECT_EQ(same.shape_seen[size_t(Shape::kCircle)][size_t(Shape::kCircle)], 1);
+
   Scene square = a;
   square.objects[0].shape = Shape::kSquare;
   SceneCheck c = check_image(a, render(square, 64, 64), 64, 64);
   EXPECT_EQ(c.shape_ok, 0);
   EXPECT_EQ(c.background_ok + c.colour_ok + c.position_ok, 3);
+  // What was drawn instead is recorded against the shape asked for.
+  EXPECT_EQ(c.shape_seen[size_t(Shape::kCircle)][size_t(Shape::kSquare)], 1);
+  int seen = 0;
+  for (const auto& row : c.shape_seen)
+    for (int n : row) seen += n;
+  EXPECT_EQ(seen, 1);
 
   Scene moved = a;
   moved.objects[0].position = Position::kTop;
@@ -459,6 +467,13 @@ TEST(ShapesCheck, CraftedSceneFailsOnlyWhatDiffers) {
   c = check_image(a, {}, 64, 64);
   EXPECT_EQ(c.background_checks + c.colour_checks + c.position_checks + c.shape_checks, 4);
   EXPECT_EQ(c.background_ok + c.colour_ok + c.position_ok + c.shape_ok, 0);
+  EXPECT_EQ(c.shape_seen[size_t(Shape::kCircle)][kShapeCount], 1);  // nothing to classify
+  // An image of the background alone: no silhouette either.
+  Scene empty = a;
+  empty.objects.clear();
+  c = check_image(a, render(empty, 64, 64), 64, 64);
+  EXPECT_EQ(c.shape_ok, 0);
+  EXPECT_EQ(c.shape_seen[size_t(Shape::kCircle)][kShapeCount], 1);
 }
 
 TEST(ShapesCheck, EveryOtherShapeFailsTheShapeCheck) {

@@ -1,0 +1,63 @@
+// The eval of the embedded model: the per-criterion fractions and the table of what was
+// drawn for each shape asked for add up to the checks made on the images.
+#include "generator/eval.h"
+
+#include <gtest/gtest.h>
+
+#include "generator/shapes_dataset.h"
+
+namespace provena {
+namespace {
+
+TEST(Eval, ScoresTheShippedModelAndTablesWhatItDrew) {
+  auto pipeline = Pipeline::load(std::string(PROVENA_SOURCE_DIR) + "/assets/tiny-flow", "cpu");
+  ASSERT_TRUE(pipeline) << pipeline.error().message;
+  EvalOptions o;
+  o.prompts = 6;
+  o.steps = 2;
+  o.batch = 2;
+  auto r = evaluate_model(**pipeline, o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->prompts, 6);
+  for (double f : {r->background, r->colour, r->shape, r->position, r->score}) {
+    EXPECT_GE(f, 0.0);
+    EXPECT_LE(f, 1.0);
+  }
+  EXPECT_GT(r->images_per_second, 0);
+  // One entry per object of the prompts the eval drew, in the row of its shape; the
+  // diagonal is the shape fraction.
+  int objects = 0;
+  std::array<int, shapes::kShapeCount> asked{};
+  for (int i = 0; i < o.prompts; ++i) {
+    const auto scene = shapes::random_scene(o.seed, uint64_t(i));
+    const auto wanted = shapes::parse_caption(shapes::random_caption(scene, o.seed, uint64_t(i)));
+    ASSERT_TRUE(wanted);
+    for (const auto& object : wanted->objects) ++objects, ++asked[size_t(object.shape)];
+  }
+  int total = 0, right = 0;
+  for (int w = 0; w < shapes::kShapeCount; ++w) {
+    int row = 0;
+    for (int n : r->shape_seen[size_t(w)]) row += n;
+    EXPECT_EQ(row, asked[size_t(w)]) << shapes::shape_name(shapes::Shape(w));
+    total += row;
+    right += r->shape_seen[size_t(w)][size_t(w)];
+  }
+  EXPECT_EQ(total, objects);
+  EXPECT_DOUBLE_EQ(r->shape, double(right) / total);
+}
+
+TEST(Eval, ShapeTableNamesWhatWasDrawnInstead) {
+  EvalReport r;
+  auto& square = r.shape_seen[size_t(shapes::Shape::kSquare)];
+  square[size_t(shapes::Shape::kSquare)] = 1;
+  square[size_t(shapes::Shape::kCircle)] = 2;
+  square[size_t(shapes::Shape::kRing)] = 3;
+  square[shapes::kShapeCount] = 1;
+  r.shape_seen[size_t(shapes::Shape::kHeart)][size_t(shapes::Shape::kHeart)] = 4;
+  EXPECT_EQ(shape_confusion_text(r),
+            "square      7: 0.14 right; seen ring 3, circle 2, none 1\n"
+            "heart       4: 1.00 right\n");
+}
+
+}  // namespace
+}  // namespace provena
