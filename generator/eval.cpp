@@ -37,12 +37,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     if (!images) return images.error();
     const double s = shapes::score_image(*wanted, (*images)[0].pixels, res, res);
     const shapes::SceneCheck c = shapes::check_image(*wanted, (*images)[0].pixels, res, res);
-    checks.background_checks += c.background_checks, checks.background_ok += c.background_ok;
-    checks.colour_checks += c.colour_checks, checks.colour_ok += c.colour_ok;
-    checks.shape_checks += c.shape_checks, checks.shape_ok += c.shape_ok;
-    checks.position_checks += c.position_checks, checks.position_ok += c.position_ok;
-    for (int w = 0; w < shapes::kShapeCount; ++w)
-      for (int s = 0; s <= shapes::kShapeCount; ++s) r.shape_seen[size_t(w)][size_t(s)] += c.shape_seen[size_t(w)][size_t(s)];
+    checks += c;
     if (!o.dump_dir.empty()) {
       char name[32];
       std::snprintf(name, sizeof name, "%03d.png", i);
@@ -74,6 +69,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   r.colour = fraction(checks.colour_ok, checks.colour_checks);
   r.shape = fraction(checks.shape_ok, checks.shape_checks);
   r.position = fraction(checks.position_ok, checks.position_checks);
+  r.shape_seen = checks.shape_seen;
   // Speed at the benchmark setting: a batch of `batch` with guidance.
   GenerateOptions g;
   g.prompt = "a small red circle at top left on a blue background";

@@ -953,6 +953,16 @@ double score_image(const Scene& scene, const std::vector<uint8_t>& rgb, int widt
   return checks > 0 ? double(passed) / checks : 0.0;
 }
 
+SceneCheck& operator+=(SceneCheck& a, const SceneCheck& b) {
+  a.background_checks += b.background_checks, a.background_ok += b.background_ok;
+  a.colour_checks += b.colour_checks, a.colour_ok += b.colour_ok;
+  a.position_checks += b.position_checks, a.position_ok += b.position_ok;
+  a.shape_checks += b.shape_checks, a.shape_ok += b.shape_ok;
+  for (size_t w = 0; w < a.shape_seen.size(); ++w)
+    for (size_t s = 0; s < a.shape_seen[w].size(); ++s) a.shape_seen[w][s] += b.shape_seen[w][s];
+  return a;
+}
+
 SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int width, int height) {
   SceneCheck r;
   const int n_objects = int(wanted.objects.size());

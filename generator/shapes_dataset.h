@@ -108,5 +108,6 @@ struct SceneCheck {
   std::array<std::array<int, kShapeCount + 1>, kShapeCount> shape_seen{};
 };
 SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int width, int height);
+SceneCheck& operator+=(SceneCheck& sum, const SceneCheck& more);  // every count, over many images
 
 }  // namespace provena::shapes

@@ -327,13 +327,6 @@ constexpr int kOtherSideScenes = 100;  // at 32x32 and 128x128
 constexpr int kChangedScenes = 300;
 constexpr double kOwnRenderRate = 0.98;  // the targets are 0.80..0.95 for generated images
 
-SceneCheck& operator+=(SceneCheck& a, const SceneCheck& b) {
-  a.background_checks += b.background_checks, a.background_ok += b.background_ok;
-  a.colour_checks += b.colour_checks, a.colour_ok += b.colour_ok;
-  a.position_checks += b.position_checks, a.position_ok += b.position_ok;
-  a.shape_checks += b.shape_checks, a.shape_ok += b.shape_ok;
-  return a;
-}
 double rate(int ok, int checks) { return checks > 0 ? double(ok) / checks : 1.0; }
 void print_rates(const std::string& what, const SceneCheck& c) {
   std::printf("[ shapes ] %s: background %.3f (%d), colour %.3f (%d), position %.3f (%d), shape %.3f (%d)\n", what.c_str(),
@@ -406,6 +399,14 @@ TEST(ShapesCheck, OwnRendersPassEveryCriterion) {
       EXPECT_EQ(shape_sizes.size(), size_t(kShapeCount * kSizeCount));  // every shape at every size, small ones included
     }
     for (const SceneCheck& c : {from_scene, from_prompt}) {
+      // The summed table of shapes drawn: one entry per shape check, right ones on the diagonal.
+      int entries = 0, diagonal = 0;
+      for (size_t w = 0; w < c.shape_seen.size(); ++w) {
+        for (int n : c.shape_seen[w]) entries += n;
+        diagonal += c.shape_seen[w][w];
+      }
+      EXPECT_EQ(entries, c.shape_checks) << at;
+      EXPECT_EQ(diagonal, c.shape_ok) << at;
       EXPECT_GE(rate(c.background_ok, c.background_checks), kOwnRenderRate) << at;
       EXPECT_GE(rate(c.colour_ok, c.colour_checks), kOwnRenderRate) << at;
       EXPECT_GE(rate(c.position_ok, c.position_checks), kOwnRenderRate) << at;
