@@ -842,8 +842,10 @@ std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index) {
   return zh ? caption_zh(s) : caption_en(s);
 }
 
-std::vector<uint8_t> render(const Scene& scene, int width, int height) {
+std::vector<uint8_t> render(const Scene& scene, int width, int height, std::vector<uint8_t>* objects) {
+  if (objects) objects->clear();
   if (width <= 0 || height <= 0) return {};
+  if (objects) objects->assign(size_t(width) * size_t(height), 0);
   std::vector<uint8_t> img(size_t(width) * size_t(height) * 3);
   // The background varies along one axis only: colour one line, then copy it.
   const bool along_x = (scene.background == Background::kStripes && scene.stripes_vertical) ||
@@ -882,6 +884,7 @@ std::vector<uint8_t> render(const Scene& scene, int width, int height) {
         const float d = s * sd_shape(o.shape, (x + 0.5f - cx) / s, (y + 0.5f - cy) / s);
         const float cover = std::clamp(0.5f - d, 0.0f, 1.0f);
         if (cover <= 0) continue;
+        if (objects) (*objects)[size_t(y) * width + x] = 1;
         uint8_t* p = &img[(size_t(y) * width + x) * 3];
         for (int k = 0; k < 3; ++k) p[k] = uint8_t(p[k] + (col[k] - p[k]) * cover + 0.5f);
       }

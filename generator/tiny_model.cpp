@@ -50,6 +50,7 @@ std::string config_to_json(const Config& c) {
   if (c.fine > 0) j["fine"] = c.fine;
   if (c.train_mix > 0) j["train_mix"] = c.train_mix;
   if (c.edge_weight > 0) j["edge_weight"] = c.edge_weight;
+  if (c.object_weight > 0) j["object_weight"] = c.object_weight;
   if (c.snr_weight > 0) j["snr_weight"] = c.snr_weight;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
@@ -77,6 +78,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.fine = j.value("fine", 0);
     c.train_mix = j.value("train_mix", 0.0);
     c.edge_weight = j.value("edge_weight", 0.0);
+    c.object_weight = j.value("object_weight", 0.0);
     c.snr_weight = j.value("snr_weight", 0.0);
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
@@ -285,12 +287,16 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x, const torch::Tensor& t,
 }
 
 torch::Tensor training_loss(const torch::Tensor& pred, const torch::Tensor& x0, const torch::Tensor& t,
-                            const Config& c) {
+                            const Config& c, const torch::Tensor& objects) {
   auto err = (pred - x0).pow(2);
-  if (c.edge_weight > 0) {
-    auto local_mean = F::avg_pool2d(x0, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
-    auto edges = ((x0 - local_mean).abs().sum(1, true) > 0.05).to(x0.dtype());
-    auto w = 1 + c.edge_weight * edges;
+  const bool by_objects = c.object_weight > 0 && objects.defined();
+  if (c.edge_weight > 0 || by_objects) {
+    auto w = torch::ones_like(x0.select(1, 0).unsqueeze(1));
+    if (c.edge_weight > 0) {
+      auto local_mean = F::avg_pool2d(x0, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
+      w = w + c.edge_weight * ((x0 - local_mean).abs().sum(1, true) > 0.05).to(x0.dtype());
+    }
+    if (by_objects) w = w + c.object_weight * objects.to(x0.dtype());
     err = w * err / w.mean();
   }
   if (c.snr_weight <= 0) return err.mean();

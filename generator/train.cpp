@@ -55,27 +55,42 @@ double learning_rate(const TrainOptions& o, int64_t step, double elapsed) {
   return o.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
 }
 
-// Batch `step`: images in [-1, 1] and token ids, a pure function of (seed, step). Each
-// sample depends only on its own index, so the batch renders in parallel.
-std::pair<torch::Tensor, torch::Tensor> make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
+struct Batch {
+  torch::Tensor images;   // B x 3 x R x R in [-1, 1]
+  torch::Tensor tokens;   // B x max_tokens
+  torch::Tensor objects;  // B x 1 x R x R, 1 on the objects grown by a pixel; only with object_weight
+};
+
+// Batch `step`, a pure function of (seed, step). Each sample depends only on its own index,
+// so the batch renders in parallel.
+Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
   const int r = c.resolution;
   const size_t pixels = static_cast<size_t>(r) * r * 3, width = static_cast<size_t>(c.max_tokens);
+  const bool masks = c.object_weight > 0;
   std::vector<uint8_t> rgb(pixels * static_cast<size_t>(o.batch));
+  std::vector<uint8_t> mask(masks ? pixels / 3 * static_cast<size_t>(o.batch) : 0);
   std::vector<int64_t> ids(width * static_cast<size_t>(o.batch));
   at::parallel_for(0, o.batch, 1, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
       const uint64_t index = static_cast<uint64_t>(step) * static_cast<uint64_t>(o.batch) + static_cast<uint64_t>(b);
       auto scene = shapes::random_scene(o.seed, index);
-      auto image = shapes::render(scene, r, r);
+      std::vector<uint8_t> covered;
+      auto image = shapes::render(scene, r, r, masks ? &covered : nullptr);
       std::copy(image.begin(), image.end(), rgb.begin() + static_cast<ptrdiff_t>(pixels * b));
+      std::copy(covered.begin(), covered.end(), mask.begin() + static_cast<ptrdiff_t>(pixels / 3 * b));
       bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
       auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index));
       std::copy(t.begin(), t.end(), ids.begin() + static_cast<ptrdiff_t>(width * b));
     }
   });
-  auto images = torch::from_blob(rgb.data(), {o.batch, r, r, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) / 127.5 - 1;
-  auto tokens = torch::from_blob(ids.data(), {o.batch, c.max_tokens}, torch::kLong).clone();
-  return {images.contiguous(), tokens};
+  Batch out;
+  out.images = (torch::from_blob(rgb.data(), {o.batch, r, r, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) / 127.5 - 1).contiguous();
+  out.tokens = torch::from_blob(ids.data(), {o.batch, c.max_tokens}, torch::kLong).clone();
+  if (masks) {
+    auto m = torch::from_blob(mask.data(), {o.batch, 1, r, r}, torch::kUInt8).to(torch::kFloat32);
+    out.objects = torch::max_pool2d(m, {3, 3}, {1, 1}, {1, 1});
+  }
+  return out;
 }
 
 // AdamW's moments on `device`: a checkpoint keeps them on the CPU, so a run saved on a GPU
@@ -160,6 +175,7 @@ Status train_tiny(const TrainOptions& o) {
     if (!resume) {  // a fresh run, from scratch or from another checkpoint: its training choices
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
       if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
+      if (o.object_weight >= 0) config.object_weight = o.object_weight;
       if (o.snr_weight >= 0) config.snr_weight = o.snr_weight;
     }
     torch::manual_seed(o.seed);
@@ -190,11 +206,12 @@ Status train_tiny(const TrainOptions& o) {
     while (step < o.steps) {
       const double lr = learning_rate(o, step, elapsed());
       for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-      auto [x0_cpu, tokens_cpu] = make_batch(config, o, step);
+      Batch batch = make_batch(config, o, step);
       auto gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed * 1000003ull + static_cast<uint64_t>(step)));
-      auto noise = torch::randn(x0_cpu.sizes(), gen).to(*device);
-      auto x0 = x0_cpu.to(*device);
-      auto tokens = tokens_cpu.to(*device);
+      auto noise = torch::randn(batch.images.sizes(), gen).to(*device);
+      auto x0 = batch.images.to(*device);
+      auto tokens = batch.tokens.to(*device);
+      auto objects = batch.objects.defined() ? batch.objects.to(*device) : torch::Tensor();
       auto t = torch::sigmoid(torch::randn({o.batch}, gen));  // logit-normal timesteps,
       auto shifted = config.train_shift * t / (1 + (config.train_shift - 1) * t);  // towards noise (tiny_model.h)
       t = config.train_mix > 0 ? torch::where(torch::rand({o.batch}, gen) < config.train_mix, t, shifted) : shifted;
@@ -203,7 +220,7 @@ Status train_tiny(const TrainOptions& o) {
       auto xt = (1 - tt) * x0 + tt * noise;
       auto [ctx, pad] = model->encode_text(tokens);
       auto v = model->forward(xt, t * 1000, ctx, pad);
-      auto loss = tiny::training_loss(v, x0, t, config);  // x0-prediction, see tiny_model.h
+      auto loss = tiny::training_loss(v, x0, t, config, objects);  // x0-prediction, see tiny_model.h
       opt.zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);

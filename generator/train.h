@@ -43,6 +43,7 @@ struct TrainOptions {
   // default, or init_from's).
   double train_mix = -1;
   double edge_weight = -1;
+  double object_weight = -1;
   double snr_weight = -1;
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
   int fine = 0;        // a fresh run: a full-resolution head this wide (tiny::Config::fine)

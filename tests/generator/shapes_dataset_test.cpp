@@ -238,6 +238,34 @@ TEST(ShapesRender, BackgroundAndObjectPixels) {
   EXPECT_EQ(pixel(img, w, 56, 60), rgb(kBlue));
 }
 
+// The objects' mask: every pixel that differs from the bare background is in it, and it is
+// no more than the objects' pixels plus their anti-aliased rims.
+TEST(ShapesRender, ObjectMaskIsWhereTheObjectsDraw) {
+  const int side = 64;
+  for (int i = 0; i < 100; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i));
+    std::vector<uint8_t> mask;
+    auto img = render(s, side, side, &mask);
+    ASSERT_EQ(mask.size(), size_t(side * side));
+    EXPECT_EQ(img, render(s, side, side));  // asking for the mask changes nothing drawn
+    Scene bare = s;
+    bare.objects.clear();
+    auto background = render(bare, side, side);
+    int differs = 0, masked = 0;
+    for (size_t p = 0; p < mask.size(); ++p) {
+      const bool changed = !std::equal(&img[3 * p], &img[3 * p + 3], &background[3 * p]);
+      if (changed) EXPECT_EQ(mask[p], 1) << "pixel " << p << " of " << caption_en(s);
+      differs += changed;
+      masked += mask[p];
+    }
+    EXPECT_GT(differs, 0);
+    EXPECT_LE(masked, differs + differs / 2 + 40) << caption_en(s);  // rims where the blend rounds to the background
+  }
+  std::vector<uint8_t> mask{1, 2, 3};
+  EXPECT_TRUE(render(random_scene(kSeed, 0), 0, 0, &mask).empty());
+  EXPECT_TRUE(mask.empty());
+}
+
 TEST(ShapesRender, ObjectCentresShowTheirColourAtAllSizes) {
   for (int side : {32, 64, 128, 256}) {
     for (int i = 0; i < 200; ++i) {

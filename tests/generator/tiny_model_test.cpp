@@ -233,8 +233,9 @@ TEST(TinyModel, EdmPreconditioningPassesTheInputAtLowNoise) {
   EXPECT_FALSE(torch::allclose(plain->forward(x, torch::zeros({1}), ctx, pad), x, 1e-3, 1e-3));
 }
 
-// The loss's weights: edges count 1 + edge_weight, low-noise samples up to snr_weight.
-TEST(Training, LossWeighsLowNoiseSamplesAndEdges) {
+// The loss's weights: edges count 1 + edge_weight, objects 1 + object_weight, low-noise
+// samples up to snr_weight.
+TEST(Training, LossWeighsLowNoiseSamplesEdgesAndObjects) {
   tiny::Config c;
   auto x0 = torch::zeros({2, 3, 8, 8});
   auto pred = torch::zeros({2, 3, 8, 8});
@@ -258,6 +259,22 @@ TEST(Training, LossWeighsLowNoiseSamplesAndEdges) {
   c.edge_weight = 4;
   EXPECT_GT(tiny::training_loss(on_edge, half, t1, c).item<double>(), 2 * plain_on);
   EXPECT_LT(tiny::training_loss(off_edge, half, t1, c).item<double>(), plain_on);
+  c.edge_weight = 0;
+  // Objects: an error on the masked pixels weighs 1 + object_weight, normalized by the mean
+  // weight. 4 of 64 pixels masked, weight 7 there: mean weight (60 + 4 * 7) / 64.
+  auto flat = torch::zeros({1, 3, 8, 8});
+  auto objects = torch::zeros({1, 1, 8, 8});
+  objects.slice(2, 0, 2).slice(3, 0, 2).fill_(1);
+  auto in_object = flat.clone(), outside = flat.clone();
+  in_object.slice(2, 0, 2).slice(3, 0, 2).fill_(1);
+  outside.slice(2, 6, 8).slice(3, 6, 8).fill_(1);
+  const double plain = tiny::training_loss(in_object, flat, t1, c, objects).item<double>();
+  EXPECT_NEAR(plain, 4.0 / 64, 1e-6);  // object_weight 0: the mask is ignored
+  c.object_weight = 6;
+  const double mean_w = (60 + 4 * 7) / 64.0;
+  EXPECT_NEAR(tiny::training_loss(in_object, flat, t1, c, objects).item<double>(), 7 * plain / mean_w, 1e-6);
+  EXPECT_NEAR(tiny::training_loss(outside, flat, t1, c, objects).item<double>(), plain / mean_w, 1e-6);
+  EXPECT_NEAR(tiny::training_loss(in_object, flat, t1, c).item<double>(), plain, 1e-6);  // no mask given
 }
 
 // A run of one step on a batch of two, on one thread.
@@ -299,6 +316,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.train_mix = 0.5;
   grown.edge_weight = 2;  // trains with the edge-weighted loss
   grown.snr_weight = 3;   // and low-noise samples weighted up
+  grown.object_weight = 5;  // and the objects' pixels (batches with masks)
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -307,6 +325,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(config->train_mix, 0.5);
   EXPECT_EQ(config->edge_weight, 2.0);
   EXPECT_EQ(config->snr_weight, 3.0);
+  EXPECT_EQ(config->object_weight, 5.0);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
