@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   std::printf("colour %.2f (target >= 0.90)\n", r->colour);
   std::printf("shape %.2f (target >= 0.80)\n", r->shape);
   std::printf("position %.2f (target >= 0.80)\n", r->position);
-  std::printf("shapes as drawn (per shape asked for):\n%s", provena::shape_confusion_text(*r).c_str());
+  std::printf("%sshapes as drawn (per shape asked for):\n%s", provena::shape_by_size_text(*r).c_str(),
+              provena::shape_confusion_text(*r).c_str());
   return 0;
 }

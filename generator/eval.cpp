@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 
 #include "core/file_io.h"
 #include "core/png.h"
@@ -70,6 +71,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   r.shape = fraction(checks.shape_ok, checks.shape_checks);
   r.position = fraction(checks.position_ok, checks.position_checks);
   r.shape_seen = checks.shape_seen;
+  r.shape_by_size = checks.shape_by_size;
   // Speed at the benchmark setting: a batch of `batch` with guidance.
   GenerateOptions g;
   g.prompt = "a small red circle at top left on a blue background";
@@ -88,6 +90,24 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.images_per_second = kRounds * o.batch / secs;
   return r;
+}
+
+const char* shape_size_name(size_t row) {
+  constexpr const char* kNames[shapes::kSizeCount + 1] = {"small", "medium", "large", "unsized"};
+  return row < std::size(kNames) ? kNames[row] : "?";
+}
+
+std::string shape_by_size_text(const EvalReport& report) {
+  std::string out = "shape by size asked:";
+  char buf[64];
+  for (size_t z = 0; z < report.shape_by_size.size(); ++z) {
+    const auto [checks, ok] = report.shape_by_size[z];
+    if (checks == 0) continue;
+    std::snprintf(buf, sizeof buf, "%s %s %.2f of %d", out.back() == ':' ? "" : ",", shape_size_name(z),
+                  double(ok) / checks, checks);
+    out += buf;
+  }
+  return out + "\n";
 }
 
 std::string shape_confusion_text(const EvalReport& report) {

@@ -39,7 +39,14 @@ struct EvalReport {
   double background = 0, colour = 0, shape = 0, position = 0;
   // What the images drew for each shape asked for (shapes::SceneCheck::shape_seen, summed).
   std::array<std::array<int, shapes::kShapeCount + 1>, shapes::kShapeCount> shape_seen{};
+  // The shape checks by the size asked for ({checks, passed}; last: no size in the prompt).
+  std::array<std::array<int, 2>, shapes::kSizeCount + 1> shape_by_size{};
 };
+
+// The names of shape_by_size's rows: "small", "medium", "large", "unsized".
+const char* shape_size_name(size_t row);
+// shape_by_size as one line: "shape by size: small 0.19 of 27, medium 0.24 of 34, ...".
+std::string shape_by_size_text(const EvalReport& report);
 
 // shape_seen as a table: a row per shape asked for, its checks, the fraction drawn right and
 // the shapes seen instead ("square 13: 0.00 right; seen circle 7, ring 4, none 2").

@@ -963,6 +963,8 @@ SceneCheck& operator+=(SceneCheck& a, const SceneCheck& b) {
   a.shape_checks += b.shape_checks, a.shape_ok += b.shape_ok;
   for (size_t w = 0; w < a.shape_seen.size(); ++w)
     for (size_t s = 0; s < a.shape_seen[w].size(); ++s) a.shape_seen[w][s] += b.shape_seen[w][s];
+  for (size_t z = 0; z < a.shape_by_size.size(); ++z)
+    a.shape_by_size[z][0] += b.shape_by_size[z][0], a.shape_by_size[z][1] += b.shape_by_size[z][1];
   return a;
 }
 
@@ -971,7 +973,10 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
   const int n_objects = int(wanted.objects.size());
   r.background_checks = wanted.background_given ? 1 : 0;
   r.colour_checks = r.shape_checks = n_objects;
-  for (const Object& o : wanted.objects) r.position_checks += o.position_given;
+  for (const Object& o : wanted.objects) {
+    r.position_checks += o.position_given;
+    ++r.shape_by_size[o.size_given ? size_t(o.size) : size_t(kSizeCount)][0];
+  }
   if (width <= 0 || height <= 0 || rgb.size() != size_t(width) * size_t(height) * 3) {  // every check fails
     for (const Object& o : wanted.objects) ++r.shape_seen[size_t(o.shape)][kShapeCount];
     return r;
@@ -1017,6 +1022,7 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
     const Shape drawn = classify_shape(s);
     ++seen[size_t(drawn)];
     r.shape_ok += drawn == o.shape;
+    r.shape_by_size[o.size_given ? size_t(o.size) : size_t(kSizeCount)][1] += drawn == o.shape;
   }
   return r;
 }

@@ -107,6 +107,9 @@ struct SceneCheck {
   // Per shape check: what was drawn, shape_seen[wanted][seen]; column kShapeCount counts
   // objects with no silhouette big enough to classify. Sums to shape_checks.
   std::array<std::array<int, kShapeCount + 1>, kShapeCount> shape_seen{};
+  // The shape checks by the size the caption asked for (index kSizeCount: no size given):
+  // {checks, passed}. Sums to shape_checks, shape_ok.
+  std::array<std::array<int, 2>, kSizeCount + 1> shape_by_size{};
 };
 SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int width, int height);
 SceneCheck& operator+=(SceneCheck& sum, const SceneCheck& more);  // every count, over many images

@@ -566,6 +566,10 @@ int eval(const std::vector<std::string>& argv) {
           row[s == shapes::kShapeCount ? "none" : shapes::shape_name(shapes::Shape(s))] = n;
       if (!row.empty()) seen[shapes::shape_name(shapes::Shape(w))] = row;
     }
+    auto& by_size = j["shape_by_size"] = nlohmann::json::object();
+    for (size_t z = 0; z < r->shape_by_size.size(); ++z)
+      if (r->shape_by_size[z][0] > 0)
+        by_size[shape_size_name(z)] = {{"checks", r->shape_by_size[z][0]}, {"right", r->shape_by_size[z][1]}};
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
@@ -576,7 +580,8 @@ int eval(const std::vector<std::string>& argv) {
               r->background, r->colour, r->shape, r->position);
   std::printf("  score %.3f (English %.3f, Chinese %.3f; chance %.3f), %.1f images/s\n", r->score, r->score_en,
               r->score_zh, r->shuffled_score, r->images_per_second);
-  std::printf("shapes as drawn (per shape asked for):\n%s", shape_confusion_text(*r).c_str());
+  std::printf("%sshapes as drawn (per shape asked for):\n%s", shape_by_size_text(*r).c_str(),
+              shape_confusion_text(*r).c_str());
   return kExitOk;
 }
 

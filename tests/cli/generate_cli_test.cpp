@@ -370,8 +370,17 @@ TEST_F(GenerateCli, EvalReportsCriteriaAndTheShapesDrawn) {
   EXPECT_GE(objects, 3);  // one or two objects per prompt
   EXPECT_LE(objects, 6);
   EXPECT_DOUBLE_EQ(r["shape"].get<double>(), double(right) / objects);
+  int by_size = 0, right_by_size = 0;
+  for (auto& [size, row] : r["shape_by_size"].items()) {
+    EXPECT_TRUE(size == "small" || size == "medium" || size == "large" || size == "unsized") << size;
+    by_size += row["checks"].get<int>();
+    right_by_size += row["right"].get<int>();
+  }
+  EXPECT_EQ(by_size, objects);
+  EXPECT_EQ(right_by_size, right);
   ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --steps 2", &out), 0);
   EXPECT_NE(out.find("shapes as drawn"), std::string::npos) << out;
+  EXPECT_NE(out.find("shape by size asked:"), std::string::npos) << out;
 }
 
 }  // namespace

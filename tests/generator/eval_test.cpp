@@ -28,11 +28,13 @@ TEST(Eval, ScoresTheShippedModelAndTablesWhatItDrew) {
   // diagonal is the shape fraction.
   int objects = 0;
   std::array<int, shapes::kShapeCount> asked{};
+  std::array<int, shapes::kSizeCount + 1> sized{};
   for (int i = 0; i < o.prompts; ++i) {
     const auto scene = shapes::random_scene(o.seed, uint64_t(i));
     const auto wanted = shapes::parse_caption(shapes::random_caption(scene, o.seed, uint64_t(i)));
     ASSERT_TRUE(wanted);
-    for (const auto& object : wanted->objects) ++objects, ++asked[size_t(object.shape)];
+    for (const auto& object : wanted->objects)
+      ++objects, ++asked[size_t(object.shape)], ++sized[object.size_given ? size_t(object.size) : sized.size() - 1];
   }
   int total = 0, right = 0;
   for (int w = 0; w < shapes::kShapeCount; ++w) {
@@ -44,6 +46,22 @@ TEST(Eval, ScoresTheShippedModelAndTablesWhatItDrew) {
   }
   EXPECT_EQ(total, objects);
   EXPECT_DOUBLE_EQ(r->shape, double(right) / total);
+  // The same checks by the size asked for: a row per size, the right ones summing to the diagonal.
+  int right_by_size = 0;
+  for (size_t z = 0; z < sized.size(); ++z) {
+    EXPECT_EQ(r->shape_by_size[z][0], sized[z]) << shape_size_name(z);
+    EXPECT_LE(r->shape_by_size[z][1], r->shape_by_size[z][0]);
+    right_by_size += r->shape_by_size[z][1];
+  }
+  EXPECT_EQ(right_by_size, right);
+}
+
+TEST(Eval, ShapeBySizeLineSkipsSizesNotAsked) {
+  EvalReport r;
+  r.shape_by_size[0] = {4, 1};
+  r.shape_by_size[2] = {8, 6};
+  r.shape_by_size[3] = {2, 0};
+  EXPECT_EQ(shape_by_size_text(r), "shape by size asked: small 0.25 of 4, large 0.75 of 8, unsized 0.00 of 2\n");
 }
 
 TEST(Eval, ShapeTableNamesWhatWasDrawnInstead) {
