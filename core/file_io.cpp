@@ -57,6 +57,9 @@ Status read_file_into(const std::string& path, std::string& buffer, size_t expec
     }
     if (n == 0) break;
     got += static_cast<size_t>(n);
+    // A regular file reads short only at its end: the size the scan saw, read at once, is
+    // the whole file, without a second read to see the end (a syscall per file).
+    if (got == expected_size && static_cast<size_t>(n) == expected_size) break;
     if (got == buffer.size()) {
       if (buffer.size() > limits::kMaxImportFileBytes) {
         ::close(fd);
