@@ -24,6 +24,18 @@ namespace provena {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
+
+// A Catalog, and so its connection, is used by one thread at a time (catalog.h): the
+// connection needs no mutex of its own, and no memory statistics are kept. SQLite's
+// serialized default locked a mutex in every bind, step and reset, and its allocator
+// took a global one for the statistics: ~9% of the writer's instructions at import
+// (callgrind). The configuration only takes before SQLite initializes; a process that
+// opened a connection first keeps the defaults (and stays correct).
+constexpr int kConnectionFlags = SQLITE_OPEN_NOMUTEX;
+void configure_sqlite() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 // Raw text indexed for files without a recognized prompt: enough for any comment or
 // description, without letting a huge unknown blob bloat the index.
 constexpr size_t kMaxIndexedRawBytes = 16384;
@@ -148,7 +160,7 @@ class BackgroundCheckpointer {
  private:
   void run(const std::string& path) {
     try {
-      SQLite::Database db(path, SQLite::OPEN_READWRITE, 0);
+      SQLite::Database db(path, SQLite::OPEN_READWRITE | kConnectionFlags, 0);
       db.exec("SELECT count(*) FROM sqlite_schema");  // reads the header: the WAL is opened
       std::unique_lock<std::mutex> lock(mutex_);
       while (!wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; })) {
@@ -387,7 +399,9 @@ int Catalog::schema_version() const { return impl_->version; }
 
 Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& path, Mode mode) {
   try {
-    int flags = mode == Mode::kReadOnly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    configure_sqlite();
+    int flags = kConnectionFlags |
+                (mode == Mode::kReadOnly ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE));
     auto impl = std::make_unique<Impl>(path, flags);
     auto& db = impl->db;
     int version = db.execAndGet("PRAGMA user_version").getInt();

@@ -1,6 +1,7 @@
 // The catalog: one SQLite database per library (WAL). Opening migrates it to the schema
 // this build knows and refuses a newer one. All methods translate SQLite errors into
-// Result values at this boundary.
+// Result values at this boundary. A Catalog is used by one thread at a time (its
+// connection has no mutex of its own); threads that work at once open their own.
 #pragma once
 
 #include <cstdint>
