@@ -871,7 +871,8 @@ std::vector<uint8_t> render(const Scene& scene, int width, int height, std::vect
       std::copy_n(&line[size_t(along_x ? x : y) * 3], 3, &img[(size_t(y) * width + x) * 3]);
 
   const float side = float(std::min(width, height));
-  for (const Object& o : scene.objects) {
+  for (size_t index = 0; index < scene.objects.size(); ++index) {
+    const Object& o = scene.objects[index];
     const Rgb c = rgb_of(o.colour);
     const float col[3] = {c.r, c.g, c.b};
     auto [fx, fy] = object_centre(o);
@@ -884,7 +885,7 @@ std::vector<uint8_t> render(const Scene& scene, int width, int height, std::vect
         const float d = s * sd_shape(o.shape, (x + 0.5f - cx) / s, (y + 0.5f - cy) / s);
         const float cover = std::clamp(0.5f - d, 0.0f, 1.0f);
         if (cover <= 0) continue;
-        if (objects) (*objects)[size_t(y) * width + x] = 1;
+        if (objects) (*objects)[size_t(y) * width + x] = uint8_t(std::min<size_t>(255, 1 + index));
         uint8_t* p = &img[(size_t(y) * width + x) * 3];
         for (int k = 0; k < 3; ++k) p[k] = uint8_t(p[k] + (col[k] - p[k]) * cover + 0.5f);
       }

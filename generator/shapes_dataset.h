@@ -71,7 +71,8 @@ std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index);
 
 // RGB8, row-major, width*height*3, anti-aliased by analytic coverage of signed distances.
 // Sizes and positions scale with the image (designed for 64x64, fine from 32 to 256).
-// `objects`, when given, gets width*height bytes: 1 where an object covers the pixel at all.
+// `objects`, when given, gets width*height bytes: 0 where no object covers the pixel at
+// all, else 1 + the index of the object drawn last there.
 std::vector<uint8_t> render(const Scene& scene, int width, int height, std::vector<uint8_t>* objects = nullptr);
 
 // English or Chinese, as the captions above write them (short variants too), back into a

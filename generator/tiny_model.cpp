@@ -51,6 +51,7 @@ std::string config_to_json(const Config& c) {
   if (c.train_mix > 0) j["train_mix"] = c.train_mix;
   if (c.edge_weight > 0) j["edge_weight"] = c.edge_weight;
   if (c.object_weight > 0) j["object_weight"] = c.object_weight;
+  if (c.object_balance > 0) j["object_balance"] = c.object_balance;
   if (c.snr_weight > 0) j["snr_weight"] = c.snr_weight;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
@@ -79,6 +80,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.train_mix = j.value("train_mix", 0.0);
     c.edge_weight = j.value("edge_weight", 0.0);
     c.object_weight = j.value("object_weight", 0.0);
+    c.object_balance = j.value("object_balance", 0.0);
     c.snr_weight = j.value("snr_weight", 0.0);
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);

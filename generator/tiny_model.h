@@ -48,6 +48,11 @@ struct Config {
   // of every image and was learned first (background 1.00 in the eval); a small object is 3%
   // of the pixels and a medium one 9%, so their shapes got a few per cent of the gradient.
   double object_weight = 0.0;
+  // With object_weight: an object's pixels weigh 1 + object_weight (A / a)^object_balance,
+  // a its pixel count and A a sixteenth of the image (about a medium object's area at 64x64).
+  // 1 gives each object about the same share of the loss whatever its size; 0 (the
+  // default) weighs every object pixel alike, and a small object counts a fifth of a large one.
+  double object_balance = 0.0;
   // Per-sample loss weight from the signal-to-noise ratio ((1 - t) / t)^2, clamped to
   // [1, snr_weight] (0: off): low-noise samples count up to snr_weight times more. With x0
   // = F the high-noise samples, whose error is mostly irreducible, dominated the gradient
@@ -140,8 +145,8 @@ int64_t parameter_count(Model& m);
 
 // The training loss of an x0 prediction `pred` for images `x0` noised to timesteps `t`
 // (one per sample, in [0, 1]): squared error with pixel weight 1 + edge_weight on edge
-// pixels + object_weight where `objects` (B x 1 x H x W, 1 on the objects; undefined: none
-// known) is set, and a per-sample weight clamp(SNR(t), 1, snr_weight), SNR = ((1 - t) / t)^2
+// pixels + object_weight x `objects` (B x 1 x H x W: 0 off the objects, else the object's
+// weight factor, 1 without object_balance; undefined: none known), and a per-sample weight clamp(SNR(t), 1, snr_weight), SNR = ((1 - t) / t)^2
 // (Config), each normalized by its mean so the loss stays on the plain MSE's scale.
 torch::Tensor training_loss(const torch::Tensor& pred, const torch::Tensor& x0, const torch::Tensor& t,
                             const Config& c, const torch::Tensor& objects = {});

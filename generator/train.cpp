@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -58,7 +59,7 @@ double learning_rate(const TrainOptions& o, int64_t step, double elapsed) {
 struct Batch {
   torch::Tensor images;   // B x 3 x R x R in [-1, 1]
   torch::Tensor tokens;   // B x max_tokens
-  torch::Tensor objects;  // B x 1 x R x R, 1 on the objects grown by a pixel; only with object_weight
+  torch::Tensor objects;  // B x 1 x R x R: object weight factors (tiny::training_loss); only with object_weight
 };
 
 // Batch `step`, a pure function of (seed, step). Each sample depends only on its own index,
@@ -68,7 +69,7 @@ Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
   const size_t pixels = static_cast<size_t>(r) * r * 3, width = static_cast<size_t>(c.max_tokens);
   const bool masks = c.object_weight > 0;
   std::vector<uint8_t> rgb(pixels * static_cast<size_t>(o.batch));
-  std::vector<uint8_t> mask(masks ? pixels / 3 * static_cast<size_t>(o.batch) : 0);
+  std::vector<float> mask(masks ? pixels / 3 * static_cast<size_t>(o.batch) : 0);
   std::vector<int64_t> ids(width * static_cast<size_t>(o.batch));
   at::parallel_for(0, o.batch, 1, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
@@ -77,7 +78,10 @@ Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
       std::vector<uint8_t> covered;
       auto image = shapes::render(scene, r, r, masks ? &covered : nullptr);
       std::copy(image.begin(), image.end(), rgb.begin() + static_cast<ptrdiff_t>(pixels * b));
-      std::copy(covered.begin(), covered.end(), mask.begin() + static_cast<ptrdiff_t>(pixels / 3 * b));
+      if (masks) {
+        auto f = object_loss_factors(covered, c.object_balance);
+        std::copy(f.begin(), f.end(), mask.begin() + static_cast<ptrdiff_t>(pixels / 3 * b));
+      }
       bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
       auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index));
       std::copy(t.begin(), t.end(), ids.begin() + static_cast<ptrdiff_t>(width * b));
@@ -87,8 +91,8 @@ Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
   out.images = (torch::from_blob(rgb.data(), {o.batch, r, r, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) / 127.5 - 1).contiguous();
   out.tokens = torch::from_blob(ids.data(), {o.batch, c.max_tokens}, torch::kLong).clone();
   if (masks) {
-    auto m = torch::from_blob(mask.data(), {o.batch, 1, r, r}, torch::kUInt8).to(torch::kFloat32);
-    out.objects = torch::max_pool2d(m, {3, 3}, {1, 1}, {1, 1});
+    auto m = torch::from_blob(mask.data(), {o.batch, 1, r, r}, torch::kFloat32);
+    out.objects = torch::max_pool2d(m, {3, 3}, {1, 1}, {1, 1});  // grown by a pixel: the rims count too
   }
   return out;
 }
@@ -127,6 +131,18 @@ Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim:
 }
 
 }  // namespace
+
+std::vector<float> object_loss_factors(const std::vector<uint8_t>& covered, double balance) {
+  std::array<int, 256> pixels{};
+  for (uint8_t k : covered) ++pixels[k];
+  const double reference = static_cast<double>(covered.size()) / 16;
+  std::array<float, 256> factor{};
+  for (size_t k = 1; k < factor.size(); ++k)
+    if (pixels[k] > 0) factor[k] = static_cast<float>(std::pow(reference / pixels[k], balance));
+  std::vector<float> out(covered.size());
+  for (size_t i = 0; i < covered.size(); ++i) out[i] = factor[covered[i]];
+  return out;
+}
 
 Status train_tiny(const TrainOptions& o) {
   try {
@@ -176,6 +192,7 @@ Status train_tiny(const TrainOptions& o) {
       if (o.train_mix >= 0) config.train_mix = o.train_mix;
       if (o.edge_weight >= 0) config.edge_weight = o.edge_weight;
       if (o.object_weight >= 0) config.object_weight = o.object_weight;
+      if (o.object_balance >= 0) config.object_balance = o.object_balance;
       if (o.snr_weight >= 0) config.snr_weight = o.snr_weight;
     }
     torch::manual_seed(o.seed);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -44,6 +45,7 @@ struct TrainOptions {
   double train_mix = -1;
   double edge_weight = -1;
   double object_weight = -1;
+  double object_balance = -1;
   double snr_weight = -1;
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
   int fine = 0;        // a fresh run: a full-resolution head this wide (tiny::Config::fine)
@@ -55,6 +57,11 @@ struct TrainOptions {
 };
 
 Status train_tiny(const TrainOptions& options);
+
+// The objects' loss weight factors of one training image (tiny::Config::object_balance):
+// `covered` as shapes::render() reports it (0, or 1 + the object's index, per pixel); per
+// pixel 0 off the objects, else (covered.size() / 16 / the object's pixel count)^balance.
+std::vector<float> object_loss_factors(const std::vector<uint8_t>& covered, double balance);
 
 // Writes DIR/model.safetensors, DIR/model.json (config) and DIR/model.sha256 from a
 // checkpoint: the layout of assets/tiny-flow/.

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     else if (a == "--edm") o.edm_sigma_data = std::atof(value());
     else if (a == "--edge-weight") o.edge_weight = std::atof(value());
     else if (a == "--object-weight") o.object_weight = std::atof(value());
+    else if (a == "--object-balance") o.object_balance = std::atof(value());
     else if (a == "--snr-weight") o.snr_weight = std::atof(value());
     else if (a == "--init-from") o.init_from = value();
     else {
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
                            "                     [--train-mix F]   (fraction of timesteps drawn unshifted)\n"
                            "                     [--edm SIGMA_DATA]   (EDM preconditioning, e.g. 0.5)\n"
                            "                     [--edge-weight W]   (extra loss weight on edge pixels)\n"
-                           "                     [--object-weight W]   (extra loss weight on the objects' pixels)\n"
+                           "                     [--object-weight W [--object-balance P]]   (extra loss weight on the objects' pixels,\n"
+                           "                                                  times (image/16 / object's pixels)^P)\n"
                            "                     [--snr-weight G]   (low-noise samples weigh up to G times more)\n"
                            "                     [--init-from CKPT|MODEL_DIR]   (a fresh run from those weights)\n"
                            "       provena-train --dir CKPT --export DIR\n");

@@ -239,7 +239,8 @@ TEST(ShapesRender, BackgroundAndObjectPixels) {
 }
 
 // The objects' mask: every pixel that differs from the bare background is in it, and it is
-// no more than the objects' pixels plus their anti-aliased rims.
+// no more than the objects' pixels plus their anti-aliased rims; each object's pixels carry
+// its index + 1.
 TEST(ShapesRender, ObjectMaskIsWhereTheObjectsDraw) {
   const int side = 64;
   for (int i = 0; i < 100; ++i) {
@@ -254,11 +255,23 @@ TEST(ShapesRender, ObjectMaskIsWhereTheObjectsDraw) {
     int differs = 0, masked = 0;
     for (size_t p = 0; p < mask.size(); ++p) {
       const bool changed = !std::equal(&img[3 * p], &img[3 * p + 3], &background[3 * p]);
-      if (changed) EXPECT_EQ(mask[p], 1) << "pixel " << p << " of " << caption_en(s);
+      if (changed) {
+        EXPECT_GT(mask[p], 0) << "pixel " << p << " of " << caption_en(s);
+      }
+      EXPECT_LE(mask[p], s.objects.size());
       differs += changed;
-      masked += mask[p];
+      masked += mask[p] > 0;
     }
     EXPECT_GT(differs, 0);
+    // Each object where it is drawn: its centre pixel carries its number (solid shapes).
+    for (size_t k = 0; k < s.objects.size(); ++k) {
+      const Object& o = s.objects[k];
+      if (o.shape != Shape::kCircle && o.shape != Shape::kSquare && o.shape != Shape::kDiamond) continue;
+      const float half = (o.size == Size::kSmall ? 0.18f : o.size == Size::kMedium ? 0.30f : 0.45f) / 2 + 0.01f;
+      const int x = int(side * std::clamp((int(o.position) % 3 * 2 + 1) / 6.0f + o.jitter_x, half, 1 - half));
+      const int y = int(side * std::clamp((int(o.position) / 3 * 2 + 1) / 6.0f + o.jitter_y, half, 1 - half));
+      EXPECT_EQ(mask[size_t(y * side + x)], k + 1) << caption_en(s);
+    }
     EXPECT_LE(masked, differs + differs / 2 + 40) << caption_en(s);  // rims where the blend rounds to the background
   }
   std::vector<uint8_t> mask{1, 2, 3};

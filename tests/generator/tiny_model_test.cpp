@@ -277,6 +277,26 @@ TEST(Training, LossWeighsLowNoiseSamplesEdgesAndObjects) {
   EXPECT_NEAR(tiny::training_loss(in_object, flat, t1, c).item<double>(), plain, 1e-6);  // no mask given
 }
 
+// Objects' weight factors: with balance 1 each object gets the same total weight (its
+// pixel count times its factor is a sixteenth of the image); with 0 every object pixel is 1.
+TEST(Training, ObjectLossFactorsBalanceObjectSizes) {
+  std::vector<uint8_t> covered(64 * 64, 0);
+  std::fill_n(covered.begin(), 100, 1);         // a small object
+  std::fill_n(covered.begin() + 1000, 400, 2);  // a larger one
+  auto f = object_loss_factors(covered, 1.0);
+  ASSERT_EQ(f.size(), covered.size());
+  EXPECT_FLOAT_EQ(f[0], 256.0f / 100);
+  EXPECT_FLOAT_EQ(f[1000], 256.0f / 400);
+  EXPECT_FLOAT_EQ(f[500], 0.0f);  // off the objects
+  EXPECT_FLOAT_EQ(100 * f[0], 400 * f[1000]);
+  auto plain = object_loss_factors(covered, 0.0);
+  EXPECT_FLOAT_EQ(plain[0], 1.0f);
+  EXPECT_FLOAT_EQ(plain[1000], 1.0f);
+  EXPECT_FLOAT_EQ(plain[500], 0.0f);
+  auto half = object_loss_factors(covered, 0.5);
+  EXPECT_FLOAT_EQ(half[0], 1.6f);
+}
+
 // A run of one step on a batch of two, on one thread.
 TrainOptions one_step_run(const std::string& checkpoint_dir) {
   TrainOptions o;
@@ -316,7 +336,8 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.train_mix = 0.5;
   grown.edge_weight = 2;  // trains with the edge-weighted loss
   grown.snr_weight = 3;   // and low-noise samples weighted up
-  grown.object_weight = 5;  // and the objects' pixels (batches with masks)
+  grown.object_weight = 5;  // and the objects' pixels (batches with masks),
+  grown.object_balance = 1;  // small objects as much as large ones
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -326,6 +347,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(config->edge_weight, 2.0);
   EXPECT_EQ(config->snr_weight, 3.0);
   EXPECT_EQ(config->object_weight, 5.0);
+  EXPECT_EQ(config->object_balance, 1.0);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
