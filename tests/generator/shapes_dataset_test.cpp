@@ -238,6 +238,20 @@ TEST(ShapesRender, BackgroundAndObjectPixels) {
   EXPECT_EQ(pixel(img, w, 56, 60), rgb(kBlue));
 }
 
+// Shapes whose centre pixel is always their own colour (not hollow, not off-centre).
+bool solid_at_centre(const Object& o) {
+  return o.shape == Shape::kCircle || o.shape == Shape::kSquare || o.shape == Shape::kDiamond;
+}
+
+// The pixel at an object's centre as the renderer places it, reproduced here to stay
+// independent of it.
+std::pair<int, int> centre_pixel(const Object& o, int side) {
+  const float half = (o.size == Size::kSmall ? 0.18f : o.size == Size::kMedium ? 0.30f : 0.45f) / 2 + 0.01f;
+  const float fx = std::clamp((int(o.position) % 3 * 2 + 1) / 6.0f + o.jitter_x, half, 1 - half);
+  const float fy = std::clamp((int(o.position) / 3 * 2 + 1) / 6.0f + o.jitter_y, half, 1 - half);
+  return {int(fx * side), int(fy * side)};
+}
+
 // The objects' mask: every pixel that differs from the bare background is in it, and it is
 // no more than the objects' pixels plus their anti-aliased rims; each object's pixels carry
 // its index + 1.
@@ -266,10 +280,8 @@ TEST(ShapesRender, ObjectMaskIsWhereTheObjectsDraw) {
     // Each object where it is drawn: its centre pixel carries its number (solid shapes).
     for (size_t k = 0; k < s.objects.size(); ++k) {
       const Object& o = s.objects[k];
-      if (o.shape != Shape::kCircle && o.shape != Shape::kSquare && o.shape != Shape::kDiamond) continue;
-      const float half = (o.size == Size::kSmall ? 0.18f : o.size == Size::kMedium ? 0.30f : 0.45f) / 2 + 0.01f;
-      const int x = int(side * std::clamp((int(o.position) % 3 * 2 + 1) / 6.0f + o.jitter_x, half, 1 - half));
-      const int y = int(side * std::clamp((int(o.position) / 3 * 2 + 1) / 6.0f + o.jitter_y, half, 1 - half));
+      if (!solid_at_centre(o)) continue;
+      const auto [x, y] = centre_pixel(o, side);
       EXPECT_EQ(mask[size_t(y * side + x)], k + 1) << caption_en(s);
     }
     EXPECT_LE(masked, differs + differs / 2 + 40) << caption_en(s);  // rims where the blend rounds to the background
@@ -286,12 +298,9 @@ TEST(ShapesRender, ObjectCentresShowTheirColourAtAllSizes) {
       auto img = render(s, side, side);
       ASSERT_EQ(img.size(), size_t(side * side * 3));
       for (const Object& o : s.objects) {
-        if (o.shape != Shape::kCircle && o.shape != Shape::kSquare && o.shape != Shape::kDiamond) continue;  // hollow or off-centre
-        // Centre as the renderer computes it, reproduced here to stay independent of it.
-        const float half = (o.size == Size::kSmall ? 0.18f : o.size == Size::kMedium ? 0.30f : 0.45f) / 2 + 0.01f;
-        const float fx = std::clamp((int(o.position) % 3 * 2 + 1) / 6.0f + o.jitter_x, half, 1 - half);
-        const float fy = std::clamp((int(o.position) / 3 * 2 + 1) / 6.0f + o.jitter_y, half, 1 - half);
-        EXPECT_EQ(pixel(img, side, int(fx * side), int(fy * side)), rgb(o.colour)) << side << " " << caption_en(s);
+        if (!solid_at_centre(o)) continue;
+        const auto [x, y] = centre_pixel(o, side);
+        EXPECT_EQ(pixel(img, side, x, y), rgb(o.colour)) << side << " " << caption_en(s);
       }
     }
   }
