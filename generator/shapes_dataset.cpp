@@ -957,6 +957,11 @@ double score_image(const Scene& scene, const std::vector<uint8_t>& rgb, int widt
   return checks > 0 ? double(passed) / checks : 0.0;
 }
 
+namespace {
+// SceneCheck::shape_by_size's row for an object: its size, or the last row when not given.
+size_t size_row(const Object& o) { return o.size_given ? size_t(o.size) : size_t(kSizeCount); }
+}  // namespace
+
 SceneCheck& operator+=(SceneCheck& a, const SceneCheck& b) {
   a.background_checks += b.background_checks, a.background_ok += b.background_ok;
   a.colour_checks += b.colour_checks, a.colour_ok += b.colour_ok;
@@ -976,7 +981,7 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
   r.colour_checks = r.shape_checks = n_objects;
   for (const Object& o : wanted.objects) {
     r.position_checks += o.position_given;
-    ++r.shape_by_size[o.size_given ? size_t(o.size) : size_t(kSizeCount)][0];
+    ++r.shape_by_size[size_row(o)][0];
   }
   if (width <= 0 || height <= 0 || rgb.size() != size_t(width) * size_t(height) * 3) {  // every check fails
     for (const Object& o : wanted.objects) ++r.shape_seen[size_t(o.shape)][kShapeCount];
@@ -1023,7 +1028,7 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
     const Shape drawn = classify_shape(s);
     ++seen[size_t(drawn)];
     r.shape_ok += drawn == o.shape;
-    r.shape_by_size[o.size_given ? size_t(o.size) : size_t(kSizeCount)][1] += drawn == o.shape;
+    r.shape_by_size[size_row(o)][1] += drawn == o.shape;
   }
   return r;
 }
