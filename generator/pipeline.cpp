@@ -1,12 +1,12 @@
 #include "generator/pipeline.h"
 
-#if defined(PROVENA_TORCH_CUDA)
-#include <ATen/cuda/CUDAContext.h>  // device properties; only in CUDA builds of libtorch
-#endif
-
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstring>
+#include <tuple>
+#include <vector>
 #include <filesystem>
 
 #include "core/file_io.h"
@@ -18,6 +18,27 @@
 namespace provena {
 
 namespace {
+
+// The GPU's name and the CUDA runtime's version, from the CUDA runtime that a CUDA libtorch
+// has loaded, looked up by symbol: no CUDA header is needed to build (a torch wheel's CUDA
+// headers are spread over several pip packages). Empty where no runtime is loaded.
+std::pair<std::string, std::string> cuda_runtime_info(int device) {
+  std::string name, version;
+  using GetVersion = int (*)(int*);
+  if (auto get = reinterpret_cast<GetVersion>(dlsym(RTLD_DEFAULT, "cudaRuntimeGetVersion"))) {
+    int v = 0;
+    if (get(&v) == 0 && v > 0) version = std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+  }
+  // cudaDeviceProp begins with `char name[256]`; the rest of it (about 1 KB) is not read.
+  using GetProperties = int (*)(void*, int);
+  auto props = reinterpret_cast<GetProperties>(dlsym(RTLD_DEFAULT, "cudaGetDeviceProperties_v2"));
+  if (!props) props = reinterpret_cast<GetProperties>(dlsym(RTLD_DEFAULT, "cudaGetDeviceProperties"));
+  if (props) {
+    std::vector<char> buffer(16384, 0);
+    if (props(buffer.data(), device) == 0) name.assign(buffer.data(), strnlen(buffer.data(), 256));
+  }
+  return {name, version};
+}
 
 // The embedded default model: flow-matching Euler at its native size.
 class TinyFlow : public ModelFamily {
@@ -139,12 +160,7 @@ Result<std::vector<Image>> Pipeline::generate(const GenerateOptions& o, Generati
   const auto dev = impl_->device;
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stats->device = dev.is_cuda() ? "cuda" : "cpu";
-#if defined(PROVENA_TORCH_CUDA)
-  if (dev.is_cuda()) {
-    stats->gpu_name = at::cuda::getCurrentDeviceProperties()->name;
-    stats->cuda_version = std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10);
-  }
-#endif
+  if (dev.is_cuda()) std::tie(stats->gpu_name, stats->cuda_version) = cuda_runtime_info(dev.has_index() ? dev.index() : 0);
   stats->torch_version = TORCH_VERSION;
   stats->precision = impl_->dtype == torch::kHalf ? "fp16" : impl_->dtype == torch::kBFloat16 ? "bf16" : "fp32";
   return images;

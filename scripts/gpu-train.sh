@@ -3,7 +3,7 @@
 # minutes, exports it, and scores it: the eval on CUDA (200 held-out prompts) and the speed
 # on 2 CPU threads (the README's target machine has 2 cores). What comes back in $OUT:
 # the exported model (model.safetensors, model.json, model.sha256: the layout of
-# assets/tiny-flow, and a valid --init-from for more training anywhere) and the logs.
+# assets/tiny-flow, and a valid --init-from for more training anywhere) and train.txt, the log.
 #   here:  scripts/fetch-gpu-debs.sh          (once: libpng, xxhash, nlohmann-json, gtest)
 #   there: scripts/gpu-train.sh MINUTES [provena-train options, e.g. --init-from assets/tiny-flow]
 # The learning rate's cosine runs over the MINUTES (--lr-by-clock), so give --steps more
@@ -15,17 +15,17 @@ out=${OUT:-/tmp/provena-gpu-out}
 minutes=${1:?usage: gpu-train.sh MINUTES [provena-train options]}
 shift
 mkdir -p "$out"
+exec > >(tee -a "$out/train.txt") 2>&1
 source "$root/scripts/gpu-env.sh"
 cmake --build "$build" -j "$(nproc)" --target provena-train generate_bench 2>&1 | tail -3
 
 ckpt=/tmp/provena-gpu-ckpt
 set +e
-"$build/provena-train" --dir "$ckpt" --device cuda --max-minutes "$minutes" --lr-by-clock "$@" 2>&1 | tee "$out/train.txt"
-status=${PIPESTATUS[0]}
-"$build/provena-train" --dir "$ckpt" --export "$out/tiny-flow" 2>&1 | tee -a "$out/train.txt"
-[ "${PIPESTATUS[0]}" = 0 ] || status=1
-echo "== eval on cuda" | tee "$out/eval.txt"
-"$build/bench/generate_bench" --model "$out/tiny-flow" --device cuda --prompts 200 2>&1 | tee -a "$out/eval.txt"
-echo "== speed on 2 CPU threads" | tee -a "$out/eval.txt"
-"$build/bench/generate_bench" --model "$out/tiny-flow" --device cpu --threads 2 --prompts 8 2>&1 | tee -a "$out/eval.txt"
+"$build/provena-train" --dir "$ckpt" --device cuda --max-minutes "$minutes" --lr-by-clock "$@"
+status=$?
+"$build/provena-train" --dir "$ckpt" --export "$out/tiny-flow" || status=1
+echo "== eval on cuda"
+"$build/bench/generate_bench" --model "$out/tiny-flow" --device cuda --prompts 200
+echo "== speed on 2 CPU threads"
+"$build/bench/generate_bench" --model "$out/tiny-flow" --device cpu --threads 2 --prompts 8
 exit "$status"

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "generator/pipeline.h"
 
@@ -47,6 +48,8 @@ TEST_F(Gpu, SameSeedSamePictureOnCpuAndGpu) {
   EXPECT_EQ(stats.device, "cuda");
   EXPECT_FALSE(stats.gpu_name.empty());
   EXPECT_FALSE(stats.cuda_version.empty());
+  std::printf("GPU %s, CUDA runtime %s, torch %s\n", stats.gpu_name.c_str(), stats.cuda_version.c_str(),
+              stats.torch_version.c_str());
   for (size_t i = 0; i < a->size(); ++i) {
     const double p = psnr((*a)[i], (*b)[i]);
     std::printf("image %zu: CPU<->GPU PSNR %.1f dB\n", i, p);
