@@ -7,7 +7,8 @@
 # fp16 and fp32. Everything it prints also goes to $OUT/check.txt.
 #   here:  scripts/fetch-gpu-debs.sh          (once: libpng, xxhash, nlohmann-json, gtest)
 #   there: scripts/gpu-check.sh [OUT_DIR]     (run with .debs carried along)
-# Environment: SD1_RUNS (measured runs per precision, default 3); CPU_TESTS=0 skips the
+# Environment: SD1_RUNS (measured runs per precision, default 3), SD1_TIMEOUT (seconds per
+# precision, default 300); CPU_TESTS=0 skips the
 # CPU-only generator tests (scripts/gpu-session.sh runs them beside the training instead).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +34,7 @@ vocab=$root/.debs/bpe_simple_vocab_16e6.txt.gz
 if [ -f "$vocab" ]; then
   for precision in fp16 fp32; do
     echo "== sd1_bench --precision $precision"
-    PROVENA_CLIP_TOKENIZER=$vocab timeout 300 "$build/bench/sd1_bench" --device cuda --precision "$precision" --steps 50 \
+    PROVENA_CLIP_TOKENIZER=$vocab timeout "${SD1_TIMEOUT:-300}" "$build/bench/sd1_bench" --device cuda --precision "$precision" --steps 50 \
       --runs "${SD1_RUNS:-3}" || status=1
   done
 else

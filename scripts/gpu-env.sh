@@ -24,4 +24,5 @@ cxx_standard=$(python3 -c 'import torch; v = tuple(int(x) for x in torch.__versi
 # where the CMake files change.
 [ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROVENA_GENERATOR_ONLY=ON \
   -DCMAKE_PREFIX_PATH="$torch_cmake;$prefix/usr" -DPNG_PNG_INCLUDE_DIR="$prefix/usr/include" \
-  -DCMAKE_CXX_STANDARD="$cxx_standard" -DCMAKE_CUDA_ARCHITECTURES=90 2>&1 | tail -5
+  -DCMAKE_CXX_STANDARD="$cxx_standard" -DCMAKE_CUDA_ARCHITECTURES=90 > "$out/configure.txt" 2>&1
+tail -5 "$out/configure.txt"

@@ -5,7 +5,7 @@
 # scores it. SECONDS is this script's own budget: give the call's timeout a margin above it.
 #   here:  scripts/fetch-gpu-debs.sh
 #   there: scripts/gpu-session.sh SECONDS [provena-train options, e.g. --init-from assets/tiny-flow]
-# What comes back in $OUT: build.txt, check.txt, train.txt, cpu_tests.txt, the model in tiny-flow/.
+# What comes back in $OUT: configure.txt, build.txt, check.txt, train.txt, cpu_tests.txt, the model in tiny-flow/.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 budget=${1:?usage: gpu-session.sh SECONDS [provena-train options]}
@@ -22,7 +22,7 @@ cmake --build "$build" -j "$(nproc)" \
 grep -E -A3 "error|FAILED" "$OUT/build.txt" | head -60
 echo "== built after $(($(date +%s) - start)) s"
 
-CPU_TESTS=0 SD1_RUNS=2 "$root/scripts/gpu-check.sh" "$OUT"
+CPU_TESTS=0 SD1_RUNS=2 SD1_TIMEOUT=100 "$root/scripts/gpu-check.sh" "$OUT"
 echo "== checks done after $(($(date +%s) - start)) s"
 
 # The CPU-only generator tests, beside the training (on the CPU cores it leaves).
