@@ -11,6 +11,8 @@
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "core/record_json.h"
@@ -201,9 +203,13 @@ struct Catalog::Impl {
   // After a failed step a statement stays mid-execution until reset: the next batch's
   // bind() would fail with "API misuse".
   void reset_ingest_statements() {
-    for (auto* st : {&insert_asset, &select_asset, &insert_generation, &insert_texts, &insert_fts, &insert_shared_text,
-                     &insert_file, &update_file, &find_missing_file, &relink_file})
+    for (auto* st : {&insert_asset, &select_asset, &insert_shared_text, &update_file, &find_missing_file, &relink_file})
       if (*st) (void)(*st)->tryReset();
+    for (auto* table : {&insert_generations, &insert_texts, &insert_fts, &insert_files})
+      for (auto& st : table->by_rows)
+        if (st) (void)st->tryReset();
+    pending_records.clear();
+    pending_files.clear();
   }
 
   // Stores a batch inside the caller's transaction; throws on database errors.
@@ -221,8 +227,43 @@ struct Catalog::Impl {
     bulk_transaction_open = false;
   }
   // Prepared statements for the ingest hot path, created on first use.
-  std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_generation, insert_texts, insert_fts, insert_shared_text, insert_file,
-      update_file, find_missing_file, relink_file;
+  std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_shared_text, update_file, find_missing_file,
+      relink_file;
+
+  // A multi-row INSERT per number of rows (1..kIngestGroup), prepared on first use: one
+  // statement for a group of rows pays the per-statement work (start, cursor opens, halt)
+  // once instead of once per row.
+  struct MultiInsert {
+    std::string head;  // "INSERT INTO t(a, b) VALUES "
+    int columns = 0;
+    std::vector<std::unique_ptr<SQLite::Statement>> by_rows;
+    SQLite::Statement& get(SQLite::Database& db, size_t rows) {
+      if (by_rows.size() <= rows) by_rows.resize(rows + 1);
+      if (!by_rows[rows]) {
+        std::string sql = head, row = "(";
+        for (int c = 0; c < columns; ++c) row += c ? ", ?" : "?";
+        row += ")";
+        for (size_t r = 0; r < rows; ++r) (sql += r ? ", " : "") += row;
+        by_rows[rows] = std::make_unique<SQLite::Statement>(db, sql);
+      }
+      return *by_rows[rows];
+    }
+  };
+  MultiInsert insert_generations, insert_texts, insert_fts, insert_files;
+  static constexpr size_t kIngestGroup = 64;  // rows per multi-row INSERT
+
+  // A group's rows, waiting for their INSERTs (store() flushes every kIngestGroup items).
+  struct PendingRecord {
+    const IngestItem* item;
+    int64_t asset_id;
+    std::string keywords;  // the record's keyword ids (KeywordIndex::add)
+  };
+  struct PendingFile {
+    const IngestItem* item;
+    int64_t asset_id;
+  };
+  std::vector<PendingRecord> pending_records;
+  std::vector<PendingFile> pending_files;
 
   void load_files(Entry& e) const {
     SQLite::Statement st(db, "SELECT path, missing FROM files WHERE asset_id = ? ORDER BY missing, id");
@@ -236,19 +277,15 @@ struct Catalog::Impl {
         db, "INSERT OR IGNORE INTO assets(content_hash, pixel_hash, byte_size, format, width, height, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)");
     select_asset = std::make_unique<SQLite::Statement>(db, "SELECT id FROM assets WHERE content_hash = ?");
-    insert_generation = std::make_unique<SQLite::Statement>(
-        db, "INSERT INTO generations(asset_id, tool, seed, steps, cfg_scale, sampler, scheduler, model, model_hash, "
-            "requested_width, requested_height, made_at, template_id, keywords) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insert_texts = std::make_unique<SQLite::Statement>(
-        db, "INSERT INTO generation_texts(asset_id, prompt, negative_prompt, created_at, details_json, raw) "
-            "VALUES (?, ?, ?, ?, ?, ?)");
-    insert_fts = std::make_unique<SQLite::Statement>(
-        db, "INSERT INTO prompt_fts(rowid, prompt, negative_prompt, meta) VALUES (?, ?, ?, ?)");
+    insert_generations = {"INSERT OR IGNORE INTO generations(asset_id, tool, seed, steps, cfg_scale, sampler, scheduler, model, "
+                          "model_hash, requested_width, requested_height, made_at, template_id, keywords) VALUES ",
+                          14, {}};
+    insert_texts = {"INSERT OR IGNORE INTO generation_texts(asset_id, prompt, negative_prompt, created_at, details_json, raw) VALUES ",
+                    6, {}};
+    insert_fts = {"INSERT INTO prompt_fts(rowid, prompt, negative_prompt, meta) VALUES ", 4, {}};
+    insert_files = {"INSERT OR IGNORE INTO files(path, asset_id, size, mtime_ns) VALUES ", 4, {}};
     insert_shared_text = std::make_unique<SQLite::Statement>(
         db, "INSERT OR IGNORE INTO raw_texts(hash, text) VALUES (?, ?)");
-    insert_file = std::make_unique<SQLite::Statement>(
-        db, "INSERT INTO files(path, asset_id, size, mtime_ns) VALUES (?, ?, ?, ?)");
     update_file = std::make_unique<SQLite::Statement>(
         db, "UPDATE files SET asset_id = ?, size = ?, mtime_ns = ?, missing = 0 WHERE id = ?");
     find_missing_file = std::make_unique<SQLite::Statement>(
@@ -327,55 +364,101 @@ struct Catalog::Impl {
     return {id, false};
   }
 
-  void insert_record(int64_t asset_id, const IngestItem& item) {
-    const Record& r = item.record;
+  // Queues the record rows of a new asset (generations, generation_texts, the full-text
+  // index) for the group's INSERTs; raw texts shared between records go in at once.
+  void queue_record(int64_t asset_id, const IngestItem& item) {
     const IngestItem::Derived& d = item.derived;
-    auto& st = *insert_generation;
-    st.bind(1, static_cast<int64_t>(asset_id));
-    st.bindNoCopy(2, r.tool);
-    bind_opt(st, 3, r.seed);
-    bind_opt(st, 4, r.steps);
-    bind_opt(st, 5, r.cfg_scale);
-    bind_opt(st, 6, r.sampler);
-    bind_opt(st, 7, r.scheduler);
-    bind_opt(st, 8, r.model);
-    bind_opt(st, 9, r.model_hash);
-    bind_opt(st, 10, r.requested_width);
-    bind_opt(st, 11, r.requested_height);
-    st.bind(12, static_cast<int64_t>(made_at(item)));
-    if (r.template_use) st.bindNoCopy(13, r.template_use->id);
-    else st.bind(13);
-    std::string kw = keywords.add(d.keywords);
-    if (kw.empty()) st.bind(14);
-    else st.bindNoCopy(14, kw.data(), static_cast<int>(kw.size()));
-    st.exec();
-    st.reset();
-    auto& tx = *insert_texts;
-    tx.bind(1, static_cast<int64_t>(asset_id));
-    bind_opt(tx, 2, r.prompt);
-    bind_opt(tx, 3, r.negative_prompt);
-    bind_opt(tx, 4, r.created_at);
-    bind_opt(tx, 5, d.details_json);
-    if (r.raw.empty()) tx.bind(6);
-    else tx.bindNoCopy(6, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
-    tx.exec();
-    tx.reset();
+    pending_records.push_back({&item, asset_id, keywords.add(d.keywords)});
     for (const auto& shared : d.shared_texts) {
       auto& t = *insert_shared_text;
       t.bindNoCopy(1, shared.hash.bytes.data(), 16);
-      if (shared.compressed.empty()) t.bindNoCopy(2, r.raw[shared.index].text);
+      if (shared.compressed.empty()) t.bindNoCopy(2, item.record.raw[shared.index].text);
       else t.bindNoCopy(2, shared.compressed.data(), static_cast<int>(shared.compressed.size()));
       t.exec();
       t.reset();
     }
-    if (r.prompt || r.negative_prompt || !d.fts_meta.empty()) {
-      auto& f = *insert_fts;
-      f.bind(1, static_cast<int64_t>(asset_id));
-      f.bindNoCopy(2, d.fts_prompt);
-      f.bindNoCopy(3, d.fts_negative);
-      f.bindNoCopy(4, d.fts_meta);
-      f.exec();
-      f.reset();
+  }
+
+  // Runs a multi-row INSERT OR IGNORE that must insert all its `rows`. (OR IGNORE: a
+  // multi-row statement that can abort needs a statement savepoint, and every savepoint
+  // makes the full-text index flush its pending terms to disk: a plain multi-row INSERT
+  // cost 75% more than single rows. None of these rows can conflict — their keys are new
+  // assets' ids and paths the import found absent — so a row left out is an error.)
+  void exec_all(SQLite::Statement& st, size_t rows, const char* table) {
+    st.exec();
+    st.reset();
+    if (db.getChanges() != static_cast<int>(rows))
+      throw std::runtime_error(std::string("storing ") + table + ": " + std::to_string(rows - db.getChanges()) +
+                               " of " + std::to_string(rows) + " rows conflicted with rows already stored");
+  }
+
+  // Inserts the queued rows: one multi-row INSERT per table (the full-text index row by
+  // row: a multi-row insert into a virtual table always takes a statement savepoint).
+  void flush_group() {
+    if (!pending_records.empty()) {
+      const size_t n = pending_records.size();
+      auto& gen = insert_generations.get(db, n);
+      auto& txt = insert_texts.get(db, n);
+      for (size_t i = 0; i < n; ++i) {
+        const PendingRecord& p = pending_records[i];
+        const Record& r = p.item->record;
+        const IngestItem::Derived& d = p.item->derived;
+        const int g = static_cast<int>(i) * 14, t = static_cast<int>(i) * 6;
+        gen.bind(g + 1, static_cast<int64_t>(p.asset_id));
+        gen.bindNoCopy(g + 2, r.tool);
+        bind_opt(gen, g + 3, r.seed);
+        bind_opt(gen, g + 4, r.steps);
+        bind_opt(gen, g + 5, r.cfg_scale);
+        bind_opt(gen, g + 6, r.sampler);
+        bind_opt(gen, g + 7, r.scheduler);
+        bind_opt(gen, g + 8, r.model);
+        bind_opt(gen, g + 9, r.model_hash);
+        bind_opt(gen, g + 10, r.requested_width);
+        bind_opt(gen, g + 11, r.requested_height);
+        gen.bind(g + 12, static_cast<int64_t>(made_at(*p.item)));
+        if (r.template_use) gen.bindNoCopy(g + 13, r.template_use->id);
+        else gen.bind(g + 13);
+        if (p.keywords.empty()) gen.bind(g + 14);
+        else gen.bindNoCopy(g + 14, p.keywords.data(), static_cast<int>(p.keywords.size()));
+        txt.bind(t + 1, static_cast<int64_t>(p.asset_id));
+        bind_opt(txt, t + 2, r.prompt);
+        bind_opt(txt, t + 3, r.negative_prompt);
+        bind_opt(txt, t + 4, r.created_at);
+        bind_opt(txt, t + 5, d.details_json);
+        if (r.raw.empty()) txt.bind(t + 6);
+        else txt.bindNoCopy(t + 6, d.raw_metadata.data(), static_cast<int>(d.raw_metadata.size()));
+      }
+      exec_all(gen, n, "generations");
+      exec_all(txt, n, "generation_texts");
+      // The full-text rows: records with a prompt, or with unrecognized metadata to search.
+      std::vector<const PendingRecord*> fts;
+      for (const auto& p : pending_records)
+        if (p.item->record.prompt || p.item->record.negative_prompt || !p.item->derived.fts_meta.empty())
+          fts.push_back(&p);
+      auto& f = insert_fts.get(db, 1);
+      for (const PendingRecord* p : fts) {
+        const IngestItem::Derived& d = p->item->derived;
+        f.bind(1, static_cast<int64_t>(p->asset_id));
+        f.bindNoCopy(2, d.fts_prompt);
+        f.bindNoCopy(3, d.fts_negative);
+        f.bindNoCopy(4, d.fts_meta);
+        f.exec();
+        f.reset();
+      }
+      pending_records.clear();
+    }
+    if (!pending_files.empty()) {
+      auto& st = insert_files.get(db, pending_files.size());
+      for (size_t i = 0; i < pending_files.size(); ++i) {
+        const int c = static_cast<int>(i) * 4;
+        const IngestItem& item = *pending_files[i].item;
+        st.bindNoCopy(c + 1, item.path);
+        st.bind(c + 2, static_cast<int64_t>(pending_files[i].asset_id));
+        st.bind(c + 3, static_cast<int64_t>(item.size));
+        st.bind(c + 4, static_cast<int64_t>(item.mtime_ns));
+      }
+      exec_all(st, pending_files.size(), "files");
+      pending_files.clear();
     }
   }
 };
@@ -550,9 +633,16 @@ Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
 IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
   IngestCounts counts;
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  pending_records.clear();
+  pending_files.clear();
+  size_t grouped = 0;  // items since the last flush
   for (const auto& item : batch) {
+    if (++grouped > kIngestGroup) {
+      flush_group();
+      grouped = 1;
+    }
     auto [asset_id, is_new] = upsert_asset(item, now);
-    if (is_new) insert_record(asset_id, item);
+    if (is_new) queue_record(asset_id, item);
     if (item.known_file_id) {
       auto& st = *update_file;
       st.bind(1, static_cast<int64_t>(asset_id));
@@ -582,15 +672,10 @@ IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
         continue;
       }
     }
-    auto& st = *insert_file;
-    st.bindNoCopy(1, item.path);
-    st.bind(2, static_cast<int64_t>(asset_id));
-    st.bind(3, static_cast<int64_t>(item.size));
-    st.bind(4, static_cast<int64_t>(item.mtime_ns));
-    st.exec();
-    st.reset();
+    pending_files.push_back({&item, asset_id});
     ++(is_new ? counts.new_assets : counts.duplicates);
   }
+  flush_group();
   return counts;
 }
 

@@ -265,6 +265,59 @@ TEST(Catalog, SearchLimitAndErrors) {
   EXPECT_NE(open_quote.error().message.find("column 5"), std::string::npos) << open_quote.error().message;
 }
 
+// The writer inserts the rows of a batch in groups (multi-row INSERTs of up to 64 rows):
+// every file still gets its own record, duplicates across and inside groups are found,
+// records without a prompt get no full-text row, and the error of a batch that conflicts
+// with stored rows names the table.
+TEST(Catalog, LargeBatchesKeepEveryRowWithItsFile) {
+  TempDir dir;
+  auto c = open_ok(dir / "c.sqlite");
+  std::vector<IngestItem> batch;
+  for (int i = 0; i < 150; ++i) {
+    // Every 10th file repeats the content of the file 37 places earlier (another group).
+    const int content = (i % 10 == 9 && i >= 37) ? i - 37 : i;
+    IngestItem it = item("/f" + std::to_string(i) + ".png", "bytes " + std::to_string(content),
+                         "word" + std::to_string(content) + " shared", content);
+    if (content % 7 == 3) {  // nothing to search: no full-text row
+      it.record.prompt.reset();
+      it.record.raw.clear();
+    }
+    batch.push_back(std::move(it));
+  }
+  batch.push_back(item("/same-group-copy.png", "bytes 148", "word148 shared", 148));  // in the tail group
+  auto counts = c->ingest(batch);
+  ASSERT_TRUE(counts) << counts.error().message;
+  int duplicates = 1;
+  for (int i = 37; i < 150; ++i) duplicates += i % 10 == 9;
+  EXPECT_EQ(counts->duplicates, duplicates);
+  EXPECT_EQ(counts->new_assets, 151 - duplicates);
+  EXPECT_EQ(*c->count_assets(), 151 - duplicates);
+  for (int i : {0, 63, 64, 65, 99, 128, 149}) {
+    const int content = (i % 10 == 9 && i >= 37) ? i - 37 : i;
+    auto e = c->find_by_path("/f" + std::to_string(i) + ".png");
+    ASSERT_TRUE(e && *e) << i;
+    EXPECT_EQ((*e)->record.seed, content) << i;
+    if (content % 7 == 3) EXPECT_FALSE((*e)->record.prompt) << i;
+    else EXPECT_EQ((*e)->record.prompt, "word" + std::to_string(content) + " shared") << i;
+  }
+  EXPECT_EQ((*c->find_by_path("/same-group-copy.png"))->files.size(), 2u);
+  EXPECT_EQ(ids(c->search("word64")).size(), 1u);
+  EXPECT_EQ(ids(c->search("word66")).size(), 0u);  // 66 % 7 == 3: no prompt
+  int with_prompt = 0;
+  for (int content = 0; content < 150; ++content)
+    if (!(content % 10 == 9 && content >= 37) && content % 7 != 3) ++with_prompt;
+  SearchOptions all;
+  all.limit = 1000;
+  EXPECT_EQ(ids(c->search("shared", all)).size(), static_cast<size_t>(with_prompt));
+  // A new file at a path already stored (without the scan's file id) conflicts: the batch
+  // fails as a whole, naming the table, and nothing of it is stored.
+  auto bad = c->ingest({item("/new.png", "new bytes", "new"), item("/f5.png", "other bytes", "other")});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("files"), std::string::npos) << bad.error().message;
+  EXPECT_EQ(*c->count_assets(), 151 - duplicates);
+  EXPECT_FALSE(*c->find_by_path("/new.png"));
+}
+
 TEST(Catalog, NothingIsLostWhenABatchFails) {
   TempDir dir;
   auto c = open_ok(dir / "c.sqlite");
