@@ -203,9 +203,9 @@ struct Catalog::Impl {
   // After a failed step a statement stays mid-execution until reset: the next batch's
   // bind() would fail with "API misuse".
   void reset_ingest_statements() {
-    for (auto* st : {&insert_asset, &select_asset, &insert_shared_text, &update_file, &find_missing_file, &relink_file})
+    for (auto* st : {&select_asset, &insert_shared_text, &update_file, &find_missing_file, &relink_file})
       if (*st) (void)(*st)->tryReset();
-    for (auto* table : {&insert_generations, &insert_texts, &insert_fts, &insert_files})
+    for (auto* table : {&insert_assets, &insert_generations, &insert_texts, &insert_fts, &insert_files})
       for (auto& st : table->by_rows)
         if (st) (void)st->tryReset();
     pending_records.clear();
@@ -227,8 +227,7 @@ struct Catalog::Impl {
     bulk_transaction_open = false;
   }
   // Prepared statements for the ingest hot path, created on first use.
-  std::unique_ptr<SQLite::Statement> insert_asset, select_asset, insert_shared_text, update_file, find_missing_file,
-      relink_file;
+  std::unique_ptr<SQLite::Statement> select_asset, insert_shared_text, update_file, find_missing_file, relink_file;
 
   // A multi-row INSERT per number of rows (1..kIngestGroup), prepared on first use: one
   // statement for a group of rows pays the per-statement work (start, cursor opens, halt)
@@ -249,7 +248,7 @@ struct Catalog::Impl {
       return *by_rows[rows];
     }
   };
-  MultiInsert insert_generations, insert_texts, insert_fts, insert_files;
+  MultiInsert insert_assets, insert_generations, insert_texts, insert_fts, insert_files;
   static constexpr size_t kIngestGroup = 64;  // rows per multi-row INSERT
 
   // A group's rows, waiting for their INSERTs (store() flushes every kIngestGroup items).
@@ -272,10 +271,10 @@ struct Catalog::Impl {
   }
 
   void prepare_ingest() {
-    if (insert_asset) return;
-    insert_asset = std::make_unique<SQLite::Statement>(
-        db, "INSERT OR IGNORE INTO assets(content_hash, pixel_hash, byte_size, format, width, height, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (select_asset) return;
+    insert_assets = {"INSERT OR IGNORE INTO assets(content_hash, pixel_hash, byte_size, format, width, height, added_at) "
+                     "VALUES ",
+                     7, {}};
     select_asset = std::make_unique<SQLite::Statement>(db, "SELECT id FROM assets WHERE content_hash = ?");
     insert_generations = {"INSERT OR IGNORE INTO generations(asset_id, tool, seed, steps, cfg_scale, sampler, scheduler, model, "
                           "model_hash, requested_width, requested_height, made_at, template_id, keywords) VALUES ",
@@ -342,26 +341,49 @@ struct Catalog::Impl {
     tx.commit();
   }
 
-  // Returns the asset id and whether the asset is new.
-  std::pair<int64_t, bool> upsert_asset(const IngestItem& item, int64_t now) {
-    auto& st = *insert_asset;
-    st.bindNoCopy(1, item.content_hash.bytes.data(), 16);
-    if (item.pixel_hash) st.bindNoCopy(2, item.pixel_hash->bytes.data(), 16);
-    else st.bind(2);
-    st.bind(3, static_cast<int64_t>(item.size));
-    st.bindNoCopy(4, item.image.format);
-    st.bind(5, item.image.width);
-    st.bind(6, item.image.height);
-    st.bind(7, static_cast<int64_t>(now));
+  // The assets of items [begin, end) in one multi-row INSERT OR IGNORE (content hashes
+  // already stored are left alone): out[i - begin] = {asset id, whether it is new}.
+  void upsert_assets(const std::vector<IngestItem>& batch, size_t begin, size_t end, int64_t now,
+                     std::vector<std::pair<int64_t, bool>>& out) {
+    const size_t n = end - begin;
+    auto& st = insert_assets.get(db, n);
+    for (size_t i = 0; i < n; ++i) {
+      const IngestItem& item = batch[begin + i];
+      const int c = static_cast<int>(i) * 7;
+      st.bindNoCopy(c + 1, item.content_hash.bytes.data(), 16);
+      if (item.pixel_hash) st.bindNoCopy(c + 2, item.pixel_hash->bytes.data(), 16);
+      else st.bind(c + 2);
+      st.bind(c + 3, static_cast<int64_t>(item.size));
+      st.bindNoCopy(c + 4, item.image.format);
+      st.bind(c + 5, item.image.width);
+      st.bind(c + 6, item.image.height);
+      st.bind(c + 7, static_cast<int64_t>(now));
+    }
     st.exec();
     st.reset();
-    if (db.getChanges() == 1) return {db.getLastInsertRowid(), true};
-    auto& sel = *select_asset;
-    sel.bindNoCopy(1, item.content_hash.bytes.data(), 16);
-    sel.executeStep();
-    int64_t id = sel.getColumn(0).getInt64();
-    sel.reset();
-    return {id, false};
+    const auto inserted = static_cast<size_t>(db.getChanges());
+    const int64_t last = db.getLastInsertRowid();
+    out.assign(n, {0, false});
+    // New rows get consecutive ids, each one more than the largest before it (SQLite's
+    // rowid rule; this transaction is the only writer): all new, they are known at once.
+    if (inserted == n) {
+      for (size_t i = 0; i < n; ++i) out[i] = {last - static_cast<int64_t>(n - 1 - i), true};
+      return;
+    }
+    // Some were stored already (or repeat an earlier item of the group): look each up. An
+    // item is new if its id is one this statement made and no earlier item has its hash.
+    const int64_t first_new = inserted > 0 ? last - static_cast<int64_t>(inserted) + 1 : INT64_MAX;
+    for (size_t i = 0; i < n; ++i) {
+      const Hash128& hash = batch[begin + i].content_hash;
+      auto& sel = *select_asset;
+      sel.bindNoCopy(1, hash.bytes.data(), 16);
+      if (!sel.executeStep()) throw std::runtime_error("storing assets: an asset row went missing");
+      const int64_t id = sel.getColumn(0).getInt64();
+      sel.reset();
+      bool is_new = id >= first_new;
+      for (size_t j = 0; is_new && j < i; ++j) is_new = !(batch[begin + j].content_hash == hash);
+      out[i] = {id, is_new};
+    }
   }
 
   // Queues the record rows of a new asset (generations, generation_texts, the full-text
@@ -635,13 +657,14 @@ IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   pending_records.clear();
   pending_files.clear();
-  size_t grouped = 0;  // items since the last flush
-  for (const auto& item : batch) {
-    if (++grouped > kIngestGroup) {
+  std::vector<std::pair<int64_t, bool>> assets;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (i % kIngestGroup == 0) {  // a new group: its assets, after the last group's rows
       flush_group();
-      grouped = 1;
+      upsert_assets(batch, i, std::min(batch.size(), i + kIngestGroup), now, assets);
     }
-    auto [asset_id, is_new] = upsert_asset(item, now);
+    const IngestItem& item = batch[i];
+    auto [asset_id, is_new] = assets[i % kIngestGroup];
     if (is_new) queue_record(asset_id, item);
     if (item.known_file_id) {
       auto& st = *update_file;
