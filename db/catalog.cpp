@@ -453,14 +453,11 @@ struct Catalog::Impl {
       exec_all(gen, n, "generations");
       exec_all(txt, n, "generation_texts");
       // The full-text rows: records with a prompt, or with unrecognized metadata to search.
-      std::vector<const PendingRecord*> fts;
-      for (const auto& p : pending_records)
-        if (p.item->record.prompt || p.item->record.negative_prompt || !p.item->derived.fts_meta.empty())
-          fts.push_back(&p);
       auto& f = insert_fts.get(db, 1);
-      for (const PendingRecord* p : fts) {
-        const IngestItem::Derived& d = p->item->derived;
-        f.bind(1, static_cast<int64_t>(p->asset_id));
+      for (const PendingRecord& p : pending_records) {
+        const IngestItem::Derived& d = p.item->derived;
+        if (!p.item->record.prompt && !p.item->record.negative_prompt && d.fts_meta.empty()) continue;
+        f.bind(1, static_cast<int64_t>(p.asset_id));
         f.bindNoCopy(2, d.fts_prompt);
         f.bindNoCopy(3, d.fts_negative);
         f.bindNoCopy(4, d.fts_meta);
