@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <tuple>
 #include <vector>
-#include <filesystem>
 
 #include "core/file_io.h"
 #include "core/hash.h"

@@ -8,8 +8,8 @@
 #   here:  scripts/fetch-gpu-debs.sh          (once: libpng, xxhash, nlohmann-json, gtest)
 #   there: scripts/gpu-check.sh [OUT_DIR]     (run with .debs carried along)
 # Environment: SD1_RUNS (measured runs per precision, default 3), SD1_TIMEOUT (seconds per
-# precision, default 300); CPU_TESTS=0 skips the
-# CPU-only generator tests (scripts/gpu-session.sh runs them beside the training instead).
+# precision, default 300); CPU_TESTS=0 skips the CPU-only generator tests
+# (scripts/gpu-session.sh runs them beside the training instead).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-${OUT:-/tmp/provena-gpu-out}}

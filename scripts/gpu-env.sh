@@ -22,7 +22,11 @@ cxx_standard=$(python3 -c 'import torch; v = tuple(int(x) for x in torch.__versi
 
 # Configured once per machine (torch's CUDA config takes a while); cmake --build redoes it
 # where the CMake files change.
-[ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROVENA_GENERATOR_ONLY=ON \
-  -DCMAKE_PREFIX_PATH="$torch_cmake;$prefix/usr" -DPNG_PNG_INCLUDE_DIR="$prefix/usr/include" \
-  -DCMAKE_CXX_STANDARD="$cxx_standard" -DCMAKE_CUDA_ARCHITECTURES=90 > "$out/configure.txt" 2>&1
-tail -5 "$out/configure.txt"
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROVENA_GENERATOR_ONLY=ON \
+    -DCMAKE_PREFIX_PATH="$torch_cmake;$prefix/usr" -DPNG_PNG_INCLUDE_DIR="$prefix/usr/include" \
+    -DCMAKE_CXX_STANDARD="$cxx_standard" -DCMAKE_CUDA_ARCHITECTURES=90 > "$out/configure.txt" 2>&1
+  configured=$?
+  tail -5 "$out/configure.txt"
+  [ "$configured" = 0 ]
+fi
