@@ -730,6 +730,19 @@ bool in_cell(Position expected, float cx, float cy, float half) {
   return axis_ok(col, cx) && axis_ok(row, cy);
 }
 
+Shape weighted_shape(Rng& rng, const std::vector<int>& weights) {
+  if (weights.size() != size_t(kShapeCount)) return Shape(rng.below(kShapeCount));
+  int total = 0;
+  for (int w : weights) total += std::max(w, 0);
+  if (total <= 0) return Shape(rng.below(kShapeCount));
+  int r = rng.below(total);
+  for (int k = 0; k < kShapeCount; ++k) {
+    r -= std::max(weights[size_t(k)], 0);
+    if (r < 0) return Shape(k);
+  }
+  return Shape(kShapeCount - 1);  // not reached: r < total
+}
+
 }  // namespace
 
 const char* shape_name(Shape shape) {
@@ -747,7 +760,7 @@ const std::vector<Colour>& colours() {
   return kColours;
 }
 
-Scene random_scene(uint64_t seed, uint64_t index) {
+Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_weights) {
   Rng rng(seed, index, kSceneStream);
   const int n = int(colours().size());
   Scene s;
@@ -765,7 +778,7 @@ Scene random_scene(uint64_t seed, uint64_t index) {
     if (background_contrast(s, rgb_of(c)) >= kMinContrast) candidates.push_back(c);
   if (candidates.empty()) candidates.push_back(s.bg_colour == 0 ? 1 : 0);  // never with this palette (7 left at worst)
   auto draw_object = [&](Object& o) {
-    o.shape = Shape(rng.below(kShapeCount));
+    o.shape = weighted_shape(rng, shape_weights);
     o.size = Size(rng.below(kSizeCount));
     o.position = Position(rng.below(kPositionCount));
     o.jitter_x = rng.symmetric(kMaxJitter);

@@ -1,11 +1,13 @@
 #include "generator/tiny_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/json_shape.h"
 #include "core/text.h"
 #include "generator/safetensors.h"
+#include "generator/shapes_dataset.h"
 
 namespace provena::tiny {
 namespace {
@@ -42,6 +44,16 @@ torch::Tensor grid_position_encoding(int cells, int channels) {
 
 }  // namespace
 
+std::optional<std::string> shape_weights_error(const std::vector<int>& weights) {
+  if (weights.empty()) return std::nullopt;
+  int total = 0;
+  for (int w : weights) total += w;
+  if (weights.size() != size_t(shapes::kShapeCount) || total <= 0 ||
+      std::any_of(weights.begin(), weights.end(), [](int w) { return w < 0 || w > 1000; }))
+    return "shape_weights must be " + std::to_string(shapes::kShapeCount) + " whole numbers from 0 to 1000, not all 0";
+  return std::nullopt;
+}
+
 std::string config_to_json(const Config& c) {
   json j = {{"family", "tiny-flow"}, {"resolution", c.resolution}, {"patch", c.patch}, {"ch0", c.ch0},
             {"ch1", c.ch1}, {"ch2", c.ch2}, {"text_dim", c.text_dim}, {"text_layers", c.text_layers}, {"heads", c.heads},
@@ -53,6 +65,7 @@ std::string config_to_json(const Config& c) {
   if (c.object_weight > 0) j["object_weight"] = c.object_weight;
   if (c.object_balance > 0) j["object_balance"] = c.object_balance;
   if (c.snr_weight > 0) j["snr_weight"] = c.snr_weight;
+  if (!c.shape_weights.empty()) j["shape_weights"] = c.shape_weights;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
@@ -82,6 +95,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.object_weight = j.value("object_weight", 0.0);
     c.object_balance = j.value("object_balance", 0.0);
     c.snr_weight = j.value("snr_weight", 0.0);
+    c.shape_weights = j.value("shape_weights", std::vector<int>{});
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
@@ -92,6 +106,7 @@ Result<Config> config_from_json(std::string_view text) {
       c.ch0 < kGroups || c.ch0 % kGroups || c.ch1 % kGroups || c.ch2 % kGroups || c.ch1 % c.heads ||
       c.ch2 % c.heads || c.text_dim % c.heads || c.max_tokens < 2 || c.fine < 0 || c.fine % kGroups)
     return make_error("model config: inconsistent sizes");
+  if (auto problem = shape_weights_error(c.shape_weights)) return make_error("model config: " + *problem);
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,9 @@ struct Config {
   // and the model learned to ignore x_t: its x0 prediction for a square under noise 0.3
   // was the same blob as under 0.95.
   double snr_weight = 0.0;
+  // How often each shape is drawn in training (shapes::random_scene's shape_weights; empty:
+  // alike). A model that draws stars as circles sees more stars.
+  std::vector<int> shape_weights;
   // The default guidance scale at sampling. 2 scored best over 200 held-out prompts for
   // the shipped model (background 0.96 at 2, 0.88 at 2.5, 0.43 at 4: stronger guidance
   // over-saturates flat colours); a model.json without "guidance" gets this too.
@@ -84,6 +88,8 @@ struct Config {
   std::vector<std::string> vocab;  // index = token id; 0 <pad>, 1 <unk>, 2 <bos>
 };
 
+// Why a Config::shape_weights list is unusable (nullopt: empty or fine).
+std::optional<std::string> shape_weights_error(const std::vector<int>& weights);
 std::string config_to_json(const Config& c);
 Result<Config> config_from_json(std::string_view json);
 

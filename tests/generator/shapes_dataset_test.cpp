@@ -84,6 +84,29 @@ TEST(ShapesScene, DeterministicPerSeedAndIndex) {
   EXPECT_EQ(caption_en(random_scene(1, 9)), "a large cyan triangle at bottom left on a white background");
 }
 
+TEST(ShapesScene, ShapeWeightsSetHowOftenEachShapeIsDrawn) {
+  // Equal weights, whatever their value, give the very scenes of no weights.
+  for (uint64_t index = 0; index < 200; ++index) {
+    const std::string plain = described(random_scene(kSeed, index));
+    EXPECT_EQ(described(random_scene(kSeed, index, std::vector<int>(kShapeCount, 1))), plain) << index;
+    EXPECT_EQ(described(random_scene(kSeed, index, std::vector<int>(kShapeCount, 3))), plain) << index;
+  }
+  // Only stars; then stars three times as often as each other shape, squares never.
+  std::vector<int> stars_only(kShapeCount, 0), more_stars(kShapeCount, 1);
+  stars_only[size_t(Shape::kStar)] = 1;
+  more_stars[size_t(Shape::kStar)] = 3, more_stars[size_t(Shape::kSquare)] = 0;
+  std::array<int, kShapeCount> drawn{};
+  int objects = 0;
+  for (int i = 0; i < kManyScenes; ++i) {
+    for (const Object& o : random_scene(kSeed, uint64_t(i), stars_only).objects) EXPECT_EQ(o.shape, Shape::kStar) << i;
+    for (const Object& o : random_scene(kSeed, uint64_t(i), more_stars).objects) ++drawn[size_t(o.shape)], ++objects;
+  }
+  EXPECT_EQ(drawn[size_t(Shape::kSquare)], 0);
+  const double star_share = double(drawn[size_t(Shape::kStar)]) / objects;  // 3 / 9
+  EXPECT_NEAR(star_share, 3.0 / 9, 0.04) << objects;
+  EXPECT_NEAR(double(drawn[size_t(Shape::kCircle)]) / objects, 1.0 / 9, 0.03) << objects;
+}
+
 TEST(ShapesScene, InvariantsAndCoverage) {
   std::set<int> shapes, sizes, positions, backgrounds, object_counts, stripe_counts;
   for (int i = 0; i < kManyScenes; ++i) {

@@ -70,6 +70,17 @@ TEST(TinyModel, ConfigAndWeightsRoundTrip) {
   EXPECT_EQ(parsed->train_mix, 0.0);
   c.train_mix = 0.5;
   EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->train_mix, 0.5);
+  EXPECT_TRUE(parsed->shape_weights.empty());
+  c.shape_weights = {1, 2, 1, 3, 1, 1, 2, 0};
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->shape_weights, c.shape_weights);
+  for (std::vector<int> bad : {std::vector<int>{1, 2, 3}, std::vector<int>(8, 0), std::vector<int>{1, 1, 1, -1, 1, 1, 1, 1},
+                               std::vector<int>{1, 1, 1, 1001, 1, 1, 1, 1}}) {
+    c.shape_weights = bad;
+    auto refused = tiny::config_from_json(tiny::config_to_json(c));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("shape_weights"), std::string::npos) << refused.error().message;
+  }
+  c.shape_weights.clear();
   EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
   EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
   torch::manual_seed(1);
