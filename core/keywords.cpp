@@ -1,7 +1,10 @@
 #include "core/keywords.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <unordered_set>
 
 #include "core/text.h"
@@ -38,6 +41,18 @@ size_t unicode_space_length(std::string_view s, size_t i) {
   }
   return 0;
 }
+
+// Bytes that only ever join the keyword being built (bar the `B` of BREAK and the `e` of
+// embedding:, which the scanner checks at word starts): everything but separators,
+// brackets, syntax characters, and the lead bytes of the CJK separators and spaces above
+// (C2 of U+00A0, E3 of 、。 and U+3000, EF of ，；). UTF-8 continuation bytes are plain.
+constexpr std::array<bool, 256> kPlainBytes = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0; c < 256; ++c) plain[size_t(c)] = true;
+  for (unsigned char c : std::string_view(",;\n\r\\([{)]}:|<_")) plain[c] = false;
+  for (int c : {0xC2, 0xE3, 0xEF}) plain[size_t(c)] = false;
+  return plain;
+}();
 
 // Ends a word: where `BREAK`, a ComfyUI embedding name or a wildcard name stops.
 bool is_delimiter(std::string_view s, size_t i) {
@@ -96,8 +111,9 @@ class KeywordBuilder {
     too_long_ = false;
   }
   // The normalized keyword, or "" when it outgrew max_bytes.
+  std::string_view result() const { return too_long_ || view().size() > max_bytes_ ? std::string_view() : view(); }
   std::string take() {
-    std::string out = too_long_ || view().size() > max_bytes_ ? std::string() : std::string(view());
+    std::string out(result());
     clear();
     return out;
   }
@@ -135,8 +151,15 @@ class PromptScanner {
   }
 
   std::vector<Keyword> run() {
+    seen_.fill(-1);
     while (i_ < s_.size()) {
       if (full() && frames_.empty() && overflow_ == 0) break;  // nothing can change any more
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (kPlainBytes[c] && !(at_word_start_ && (c == 'B' || c == 'e'))) {  // most bytes: text
+        add(static_cast<char>(c));
+        ++i_;
+        continue;
+      }
       step();
     }
     end_keyword();
@@ -202,18 +225,29 @@ class PromptScanner {
 
   bool full() const { return found_.size() >= kMaxKeywordsPerPrompt; }
 
-  void emit(KeywordKind kind, std::string text, double weight, bool fixed_weight) {
+  void emit(KeywordKind kind, std::string_view text, double weight, bool fixed_weight) {
     if (text.empty() || text.size() > kMaxKeywordBytes || full()) return;
-    if (!seen_.insert(static_cast<char>('0' + static_cast<int>(kind)) + text).second) return;
-    found_.push_back({Keyword{std::move(text), weight, kind}, fixed_weight});
+    // Open addressing over found_'s indices: at most kMaxKeywordsPerPrompt of kSeenSlots
+    // slots are taken, so a free one is always near.
+    size_t slot = (std::hash<std::string_view>{}(text) + static_cast<size_t>(kind) * 0x9E3779B97F4A7C15ull) & (kSeenSlots - 1);
+    for (;; slot = (slot + 1) & (kSeenSlots - 1)) {
+      const int16_t k = seen_[slot];
+      if (k < 0) break;
+      const Keyword& other = found_[static_cast<size_t>(k)].keyword;
+      if (other.kind == kind && other.text == text) return;
+    }
+    seen_[slot] = static_cast<int16_t>(found_.size());
+    found_.push_back({Keyword{std::string(text), weight, kind}, fixed_weight});
   }
 
   void end_keyword() {
-    std::string text = builder_.take();
+    const std::string_view text = builder_.result();
     at_word_start_ = true;
-    if (!has_letter(text)) return;
-    KeywordKind kind = embeddings_.count(text) ? KeywordKind::kEmbedding : KeywordKind::kTag;
-    emit(kind, std::move(text), 1.0, false);
+    if (has_letter(text)) {
+      const bool embedding = !embeddings_.empty() && embeddings_.count(std::string(text));
+      emit(embedding ? KeywordKind::kEmbedding : KeywordKind::kTag, text, 1.0, false);
+    }
+    builder_.clear();
   }
 
   void open(char c) {
@@ -393,7 +427,9 @@ class PromptScanner {
   std::vector<Frame> frames_;
   size_t overflow_ = 0;  // open brackets beyond kMaxBracketDepth, paired with the next closes
   std::vector<Found> found_;
-  std::unordered_set<std::string> seen_;  // kind digit + text
+  static constexpr size_t kSeenSlots = 512;  // a power of two, twice kMaxKeywordsPerPrompt
+  static_assert(kSeenSlots >= 2 * kMaxKeywordsPerPrompt && (kSeenSlots & (kSeenSlots - 1)) == 0);
+  std::array<int16_t, kSeenSlots> seen_;  // indices into found_ by hash of (kind, text); -1 free
   std::unordered_set<std::string> embeddings_;
 };
 

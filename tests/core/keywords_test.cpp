@@ -216,6 +216,20 @@ TEST(KeywordsLimits, CountLengthAndDepth) {
   EXPECT_NEAR(k[1].weight, 1.0, 1e-9);
 }
 
+TEST(KeywordsOutput, DedupeHoldsForAFullPromptOfRepeats) {
+  // Every tag three times over, interleaved with LoRAs of the same names: each (kind, text)
+  // once, in order of first occurrence, up to the bound.
+  std::string prompt;
+  for (int round = 0; round < 3; ++round)
+    for (int i = 0; i < 200; ++i) prompt += "Tag_" + std::to_string(i) + ", <lora:tag " + std::to_string(i) + ":0.5> ";
+  auto k = extract_keywords(prompt);
+  ASSERT_EQ(k.size(), kMaxKeywordsPerPrompt);
+  for (size_t i = 0; i < k.size(); ++i) {
+    EXPECT_EQ(k[i].text, "tag " + std::to_string(i / 2)) << i;
+    EXPECT_EQ(k[i].kind, i % 2 ? KeywordKind::kLora : KeywordKind::kTag) << i;
+  }
+}
+
 TEST(KeywordsLimits, HostileInputIsBounded) {
   auto k = extract_keywords(std::string(200000, '(') + "a");
   ASSERT_EQ(texts(k), (Texts{"a"}));
