@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+
+#include "core/text.h"
 
 namespace provena {
 namespace {
@@ -43,6 +46,14 @@ size_t bracket_length(std::string_view s) {
 }
 
 std::string unquote(std::string_view v) {
+  // Most quoted values (`Lora hashes: "a: 1, b: 2"`) hold no escapes: what JSON would
+  // give is the text between the quotes, when JSON would accept it at all.
+  std::string_view inner = v.substr(1, v.size() - 2);
+  if (inner.find('\\') == std::string_view::npos &&
+      std::none_of(inner.begin(), inner.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }) &&
+      is_valid_utf8(inner)) {
+    return std::string(inner);
+  }
   try {
     return nlohmann::json::parse(v).get<std::string>();
   } catch (const std::exception&) {
@@ -163,19 +174,25 @@ Infotext parse_infotext(std::string_view text) {
   return info;
 }
 
-void apply_infotext(const Infotext& info, Record& r) {
-  r.prompt = info.prompt;
-  r.negative_prompt = info.negative_prompt;
-  for (const auto& [key, v] : info.params) {
-    // Keys compare case-insensitively: one writer spells "CFG Scale".
-    std::string k = key;
-    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+void apply_infotext(Infotext info, Record& r) {
+  r.prompt = std::move(info.prompt);
+  r.negative_prompt = std::move(info.negative_prompt);
+  for (auto& [key, v] : info.params) {
+    // Keys compare case-insensitively: one writer spells "CFG Scale". The known keys are
+    // short; a longer one is none of them.
+    char lowered[16];
+    if (key.size() > sizeof lowered) {
+      r.extra.emplace_back(std::move(key), std::move(v));
+      continue;
+    }
+    for (size_t i = 0; i < key.size(); ++i) lowered[i] = key[i] >= 'A' && key[i] <= 'Z' ? static_cast<char>(key[i] - 'A' + 'a') : key[i];
+    const std::string_view k(lowered, key.size());
     if (k == "steps") {
       if (auto n = parse_number<int>(v)) { r.steps = n; continue; }
     } else if (k == "sampler") {
-      r.sampler = v; continue;
+      r.sampler = std::move(v); continue;
     } else if (k == "schedule type") {
-      r.scheduler = v; continue;
+      r.scheduler = std::move(v); continue;
     } else if (k == "cfg scale") {
       if (auto d = parse_double(v)) { r.cfg_scale = d; continue; }
     } else if (k == "seed") {
@@ -188,11 +205,11 @@ void apply_infotext(const Infotext& info, Record& r) {
         if (w && h) { r.requested_width = w; r.requested_height = h; continue; }
       }
     } else if (k == "model hash") {
-      r.model_hash = v; continue;
+      r.model_hash = std::move(v); continue;
     } else if (k == "model") {
-      r.model = v; continue;
+      r.model = std::move(v); continue;
     }
-    r.extra.emplace_back(key, v);  // unknown, or a known key whose value did not parse
+    r.extra.emplace_back(std::move(key), std::move(v));  // unknown, or a known key whose value did not parse
   }
 }
 

@@ -26,9 +26,9 @@ Infotext parse_infotext(std::string_view text);
 // JSON objects/arrays such as `Hashes: {...}` are kept whole.
 std::vector<std::pair<std::string, std::string>> parse_infotext_params(std::string_view line);
 
-// Copies prompt, negative and the well-known parameters into `record`; the other
-// parameters go to record.extra in order.
-void apply_infotext(const Infotext& info, Record& record);
+// Moves prompt, negative and the well-known parameters into `record`; the other
+// parameters go to record.extra in order. (By value: a temporary costs no copy.)
+void apply_infotext(Infotext info, Record& record);
 
 // Writes A1111 infotext for a record, including record.extra after the known keys.
 std::string format_infotext(const Record& record);

@@ -40,6 +40,21 @@ TEST(Infotext, KeepsUnquotedJsonWhole) {
   EXPECT_EQ(params[3].second, "[{\"type\":\"checkpoint\",\"modelVersionId\":1}]");
 }
 
+TEST(Infotext, QuotedValuesDecodeAsJsonStrings) {
+  // Plain, escaped (quote, backslash, \n, \u), and ones JSON refuses (a raw control
+  // character, a broken UTF-8 byte, an encoded surrogate), which stay as written, quotes and all.
+  auto params = parse_infotext_params(
+      "Ka: \"x: 1, y: 2\", Kb: \"say \\\"hi\\\" \\\\ \\n\\u732b\", Kc: \"tab\there\", Kd: \"bad \xC3(\", "
+      "Ke: \"half \xED\xA0\x80\", Kf: \"猫 \xF0\x9F\x98\x80\"");
+  ASSERT_EQ(params.size(), 6u);
+  EXPECT_EQ(params[0].second, "x: 1, y: 2");
+  EXPECT_EQ(params[1].second, "say \"hi\" \\ \n猫");
+  EXPECT_EQ(params[2].second, "\"tab\there\"");
+  EXPECT_EQ(params[3].second, "\"bad \xC3(\"");
+  EXPECT_EQ(params[4].second, "\"half \xED\xA0\x80\"");
+  EXPECT_EQ(params[5].second, "猫 \xF0\x9F\x98\x80");
+}
+
 TEST(Infotext, LastLineWithFewerThanThreeParamsIsPrompt) {
   auto info = parse_infotext("a photo\nStyle: cinematic, Mood: calm");
   EXPECT_EQ(info.prompt, "a photo\nStyle: cinematic, Mood: calm");
