@@ -101,6 +101,15 @@ class KeywordBuilder {
       push(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
     }
   }
+  // add() for a byte that is not '_': returns whether it was whitespace.
+  bool add_plain(char c) {
+    if (!is_space(c)) {
+      push(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      return false;
+    }
+    if (!text_.empty() && text_.back() != ' ') push(' ');
+    return true;
+  }
   std::string_view view() const {
     std::string_view v = text_;
     if (!v.empty() && v.back() == ' ') v.remove_suffix(1);
@@ -152,11 +161,12 @@ class PromptScanner {
 
   std::vector<Keyword> run() {
     seen_.fill(-1);
+    found_.reserve(kExpectedKeywords);
     while (i_ < s_.size()) {
       if (full() && frames_.empty() && overflow_ == 0) break;  // nothing can change any more
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (kPlainBytes[c] && !(at_word_start_ && (c == 'B' || c == 'e'))) {  // most bytes: text
-        add(static_cast<char>(c));
+        at_word_start_ = builder_.add_plain(static_cast<char>(c));
         ++i_;
         continue;
       }
@@ -426,6 +436,7 @@ class PromptScanner {
   bool at_word_start_ = true;
   std::vector<Frame> frames_;
   size_t overflow_ = 0;  // open brackets beyond kMaxBracketDepth, paired with the next closes
+  static constexpr size_t kExpectedKeywords = 48;  // a long prompt's; more grow the vector
   std::vector<Found> found_;
   static constexpr size_t kSeenSlots = 512;  // a power of two, twice kMaxKeywordsPerPrompt
   static_assert(kSeenSlots >= 2 * kMaxKeywordsPerPrompt && (kSeenSlots & (kSeenSlots - 1)) == 0);

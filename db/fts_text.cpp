@@ -8,10 +8,11 @@ std::string fts_index_text(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 2);
   for (size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {  // fast path: ASCII is copied as is
-      out.push_back(static_cast<char>(c));
-      ++i;
+    if (static_cast<unsigned char>(text[i]) < 0x80) {  // fast path: ASCII runs are copied as they are
+      size_t end = i + 1;
+      while (end < text.size() && static_cast<unsigned char>(text[end]) < 0x80) ++end;
+      out.append(text.substr(i, end - i));
+      i = end;
       continue;
     }
     size_t start = i;

@@ -47,7 +47,9 @@ RecordKeywords record_keywords(const Record& r) {
   std::vector<std::string> embeddings = embedding_names(r);
   auto take = [&](const std::optional<std::string>& prompt, std::vector<std::pair<KeywordKind, std::string>>& into) {
     if (!prompt || prompt->empty()) return;
-    for (auto& k : extract_keywords(*prompt, embeddings)) into.emplace_back(k.kind, std::move(k.text));
+    auto found = extract_keywords(*prompt, embeddings);
+    into.reserve(found.size());
+    for (auto& k : found) into.emplace_back(k.kind, std::move(k.text));
   };
   take(r.prompt, out.positive);
   take(r.negative_prompt, out.negative);
