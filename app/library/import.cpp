@@ -1,9 +1,13 @@
 #include "app/library/import.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <condition_variable>
@@ -45,6 +49,23 @@ void parallel_for(size_t n, int threads, Fn&& fn) {
   for (int t = 0; t < extra; ++t) pool.emplace_back(worker);
   worker();
   for (auto& th : pool) th.join();
+}
+
+// Readers run this much nicer than the process (Linux: per thread; at most 19). The storing thread is the import's
+// bottleneck when files are small: at equal priority the two readers and the writer shared
+// two cores three ways, and the writer needed ~20 us per file instead of 14-15 alone.
+// Interleaved runs on 100k synthetic files: niceness 0 36.5-39.2k files/s, 10 40.4-47.0k,
+// 19 43.5-46.8k. 10 rather than 19: other programs at niceness 0 still leave the readers a
+// tenth of a core each, so an import beside a busy generator slows, and does not stall.
+constexpr int kReaderNiceness = 10;
+
+void yield_to_the_storing_thread() {
+#ifdef __linux__
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);  // -1 is a valid niceness: errno tells
+  if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(19, current + kReaderNiceness));
+#endif
 }
 
 struct WorkItem {
@@ -146,6 +167,7 @@ class ReaderPool {
   }
 
   void run() {
+    yield_to_the_storing_thread();
     for (;;) {
       size_t i, c;
       {
