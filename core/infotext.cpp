@@ -186,7 +186,8 @@ void apply_infotext(Infotext info, Record& r) {
       r.extra.emplace_back(std::move(key), std::move(v));
       continue;
     }
-    for (size_t i = 0; i < key.size(); ++i) lowered[i] = key[i] >= 'A' && key[i] <= 'Z' ? static_cast<char>(key[i] - 'A' + 'a') : key[i];
+    for (size_t i = 0; i < key.size(); ++i)
+      lowered[i] = key[i] >= 'A' && key[i] <= 'Z' ? static_cast<char>(key[i] - 'A' + 'a') : key[i];
     const std::string_view k(lowered, key.size());
     if (k == "steps") {
       if (auto n = parse_number<int>(v)) { r.steps = n; continue; }

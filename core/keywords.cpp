@@ -239,7 +239,8 @@ class PromptScanner {
     if (text.empty() || text.size() > kMaxKeywordBytes || full()) return;
     // Open addressing over found_'s indices: at most kMaxKeywordsPerPrompt of kSeenSlots
     // slots are taken, so a free one is always near.
-    size_t slot = (std::hash<std::string_view>{}(text) + static_cast<size_t>(kind) * 0x9E3779B97F4A7C15ull) & (kSeenSlots - 1);
+    const size_t hash = std::hash<std::string_view>{}(text) + static_cast<size_t>(kind) * 0x9E3779B97F4A7C15ull;
+    size_t slot = hash & (kSeenSlots - 1);
     for (;; slot = (slot + 1) & (kSeenSlots - 1)) {
       const int16_t k = seen_[slot];
       if (k < 0) break;

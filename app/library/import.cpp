@@ -51,12 +51,13 @@ void parallel_for(size_t n, int threads, Fn&& fn) {
   for (auto& th : pool) th.join();
 }
 
-// Readers run this much nicer than the process (Linux: per thread; at most 19). The storing thread is the import's
-// bottleneck when files are small: at equal priority the two readers and the writer shared
-// two cores three ways, and the writer needed ~20 us per file instead of 14-15 alone.
-// Interleaved runs on 100k synthetic files: niceness 0 36.5-39.2k files/s, 10 40.4-47.0k,
-// 19 43.5-46.8k. 10 rather than 19: other programs at niceness 0 still leave the readers a
-// tenth of a core each, so an import beside a busy generator slows, and does not stall.
+// Readers run this much nicer than the process (Linux: per thread; at most 19). The
+// storing thread is the import's bottleneck when files are small: at equal priority the
+// two readers and the writer shared two cores three ways, and the writer needed ~20 us per
+// file instead of 14-15 alone. Interleaved runs on 100k synthetic files: niceness 0
+// 36.5-39.2k files/s, 10 40.4-47.0k, 19 43.5-46.8k. 10 rather than 19: other programs at
+// niceness 0 still leave the readers a tenth of a core each, so an import beside a busy
+// generator slows, and does not stall.
 constexpr int kReaderNiceness = 10;
 
 void yield_to_the_storing_thread() {
