@@ -349,6 +349,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.snr_weight = 3;   // and low-noise samples weighted up
   grown.object_weight = 5;  // and the objects' pixels (batches with masks),
   grown.object_balance = 1;  // small objects as much as large ones
+  grown.shape_weights = {1, 2, 1, 5, 1, 1, 2, 1};  // and more stars
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -359,6 +360,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(config->snr_weight, 3.0);
   EXPECT_EQ(config->object_weight, 5.0);
   EXPECT_EQ(config->object_balance, 1.0);
+  EXPECT_EQ(config->shape_weights, grown.shape_weights);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
@@ -386,6 +388,13 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   auto again_config = tiny::config_from_json(*read_file(dir / "again/config.json"));
   ASSERT_TRUE(again_config);
   EXPECT_TRUE(again_config->attn0);  // the exported model's architecture
+  EXPECT_EQ(again_config->shape_weights, grown.shape_weights);  // and training choices
+  auto odd = again;
+  odd.checkpoint_dir = dir / "odd";
+  odd.shape_weights = {1, 2, 3};
+  auto refused = train_tiny(odd);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("shape_weights"), std::string::npos) << refused.error().message;
   grown.init_from = dir / "nowhere";
   grown.checkpoint_dir = dir / "other";
   EXPECT_FALSE(train_tiny(grown));
