@@ -93,14 +93,7 @@ class KeywordBuilder {
  public:
   explicit KeywordBuilder(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  void add(char c) {
-    if (c == '_') c = ' ';  // booru tags: long_hair is "long hair"
-    if (is_space(c)) {
-      if (!text_.empty() && text_.back() != ' ') push(' ');
-    } else {
-      push(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    }
-  }
+  void add(char c) { (void)add_plain(c == '_' ? ' ' : c); }  // booru tags: long_hair is "long hair"
   // add() for a byte that is not '_': returns whether it was whitespace.
   bool add_plain(char c) {
     if (!is_space(c)) {
