@@ -730,17 +730,19 @@ bool in_cell(Position expected, float cx, float cy, float half) {
   return axis_ok(col, cx) && axis_ok(row, cy);
 }
 
-Shape weighted_shape(Rng& rng, const std::vector<int>& weights) {
-  if (weights.size() != size_t(kShapeCount)) return Shape(rng.below(kShapeCount));
+// One draw from 0..count-1, k with probability weights[k] / sum; alike when the list is not
+// `count` long or sums to nothing (so equal weights give the very draws of none).
+int weighted_pick(Rng& rng, const std::vector<int>& weights, int count) {
+  if (weights.size() != size_t(count)) return rng.below(count);
   int total = 0;
   for (int w : weights) total += std::max(w, 0);
-  if (total <= 0) return Shape(rng.below(kShapeCount));
+  if (total <= 0) return rng.below(count);
   int r = rng.below(total);
-  for (int k = 0; k < kShapeCount; ++k) {
+  for (int k = 0; k < count; ++k) {
     r -= std::max(weights[size_t(k)], 0);
-    if (r < 0) return Shape(k);
+    if (r < 0) return k;
   }
-  return Shape(kShapeCount - 1);  // not reached: r < total
+  return count - 1;  // not reached: r < total
 }
 
 }  // namespace
@@ -760,7 +762,8 @@ const std::vector<Colour>& colours() {
   return kColours;
 }
 
-Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_weights) {
+Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_weights,
+                   const std::vector<int>& size_weights) {
   Rng rng(seed, index, kSceneStream);
   const int n = int(colours().size());
   Scene s;
@@ -778,8 +781,8 @@ Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_
     if (background_contrast(s, rgb_of(c)) >= kMinContrast) candidates.push_back(c);
   if (candidates.empty()) candidates.push_back(s.bg_colour == 0 ? 1 : 0);  // never with this palette (7 left at worst)
   auto draw_object = [&](Object& o) {
-    o.shape = weighted_shape(rng, shape_weights);
-    o.size = Size(rng.below(kSizeCount));
+    o.shape = Shape(weighted_pick(rng, shape_weights, kShapeCount));
+    o.size = Size(weighted_pick(rng, size_weights, kSizeCount));
     o.position = Position(rng.below(kPositionCount));
     o.jitter_x = rng.symmetric(kMaxJitter);
     o.jitter_y = rng.symmetric(kMaxJitter);

@@ -60,7 +60,9 @@ struct Scene {
 // Deterministic on every platform: own SplitMix64 stream per (seed, index), own bounded mapping.
 // `shape_weights` (empty, or kShapeCount non-negative integers, in Shape order) draws shape k
 // with probability weight k / sum; empty or all equal draws them alike, the same scenes.
-Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_weights = {});
+// `size_weights` (empty, or kSizeCount of them: small, medium, large) does the same for sizes.
+Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_weights = {},
+                   const std::vector<int>& size_weights = {});
 
 // "a small red circle at top left and a large green star at bottom right on a yellow and
 // white striped background"; gradients read "on a blue to white gradient background".

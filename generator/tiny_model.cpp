@@ -42,16 +42,24 @@ torch::Tensor grid_position_encoding(int cells, int channels) {
   return enc.reshape({cells, 1, channels}).clone();
 }
 
-}  // namespace
-
-std::optional<std::string> shape_weights_error(const std::vector<int>& weights) {
+std::optional<std::string> draw_weights_error(std::string_view key, const std::vector<int>& weights, int count) {
   if (weights.empty()) return std::nullopt;
   int total = 0;
   for (int w : weights) total += w;
-  if (weights.size() != size_t(shapes::kShapeCount) || total <= 0 ||
+  if (weights.size() != size_t(count) || total <= 0 ||
       std::any_of(weights.begin(), weights.end(), [](int w) { return w < 0 || w > 1000; }))
-    return "shape_weights must be " + std::to_string(shapes::kShapeCount) + " whole numbers from 0 to 1000, not all 0";
+    return std::string(key) + " must be " + std::to_string(count) + " whole numbers from 0 to 1000, not all 0";
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> shape_weights_error(const std::vector<int>& weights) {
+  return draw_weights_error("shape_weights", weights, shapes::kShapeCount);
+}
+
+std::optional<std::string> size_weights_error(const std::vector<int>& weights) {
+  return draw_weights_error("size_weights", weights, shapes::kSizeCount);
 }
 
 std::string config_to_json(const Config& c) {
@@ -66,6 +74,7 @@ std::string config_to_json(const Config& c) {
   if (c.object_balance > 0) j["object_balance"] = c.object_balance;
   if (c.snr_weight > 0) j["snr_weight"] = c.snr_weight;
   if (!c.shape_weights.empty()) j["shape_weights"] = c.shape_weights;
+  if (!c.size_weights.empty()) j["size_weights"] = c.size_weights;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
@@ -96,6 +105,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.object_balance = j.value("object_balance", 0.0);
     c.snr_weight = j.value("snr_weight", 0.0);
     c.shape_weights = j.value("shape_weights", std::vector<int>{});
+    c.size_weights = j.value("size_weights", std::vector<int>{});
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
@@ -107,6 +117,7 @@ Result<Config> config_from_json(std::string_view text) {
       c.ch2 % c.heads || c.text_dim % c.heads || c.max_tokens < 2 || c.fine < 0 || c.fine % kGroups)
     return make_error("model config: inconsistent sizes");
   if (auto problem = shape_weights_error(c.shape_weights)) return make_error("model config: " + *problem);
+  if (auto problem = size_weights_error(c.size_weights)) return make_error("model config: " + *problem);
   return c;
 }
 

@@ -74,7 +74,7 @@ Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
   at::parallel_for(0, o.batch, 1, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
       const uint64_t index = static_cast<uint64_t>(step) * static_cast<uint64_t>(o.batch) + static_cast<uint64_t>(b);
-      auto scene = shapes::random_scene(o.seed, index, c.shape_weights);
+      auto scene = shapes::random_scene(o.seed, index, c.shape_weights, c.size_weights);
       std::vector<uint8_t> covered;
       auto image = shapes::render(scene, r, r, masks ? &covered : nullptr);
       std::copy(image.begin(), image.end(), rgb.begin() + static_cast<ptrdiff_t>(pixels * b));
@@ -195,7 +195,9 @@ Status train_tiny(const TrainOptions& o) {
       if (o.object_balance >= 0) config.object_balance = o.object_balance;
       if (o.snr_weight >= 0) config.snr_weight = o.snr_weight;
       if (!o.shape_weights.empty()) config.shape_weights = o.shape_weights;
+      if (!o.size_weights.empty()) config.size_weights = o.size_weights;
       if (auto problem = tiny::shape_weights_error(config.shape_weights)) return make_error("training: " + *problem);
+      if (auto problem = tiny::size_weights_error(config.size_weights)) return make_error("training: " + *problem);
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);

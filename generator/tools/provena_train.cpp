@@ -15,14 +15,14 @@
 namespace {
 
 // "2,4,2,6,2,2,3,2" -> the numbers; anything but whole numbers and commas exits with usage 2.
-std::vector<int> weight_list(const char* text) {
+std::vector<int> weight_list(const std::string& option, const char* text) {
   std::vector<int> out;
   const char* p = text;
   while (*p) {
     char* end = nullptr;
     long v = std::strtol(p, &end, 10);
     if (end == p || (*end != ',' && *end != '\0') || v < 0 || v > 1000) {
-      std::fprintf(stderr, "provena-train: --shape-weights '%s': expected whole numbers 0..1000 separated by commas\n", text);
+      std::fprintf(stderr, "provena-train: %s '%s': expected whole numbers 0..1000 separated by commas\n", option.c_str(), text);
       std::exit(2);
     }
     out.push_back(int(v));
@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
     else if (a == "--object-weight") o.object_weight = std::atof(value());
     else if (a == "--object-balance") o.object_balance = std::atof(value());
     else if (a == "--snr-weight") o.snr_weight = std::atof(value());
-    else if (a == "--shape-weights") o.shape_weights = weight_list(value());
+    else if (a == "--shape-weights") o.shape_weights = weight_list(a, value());
+    else if (a == "--size-weights") o.size_weights = weight_list(a, value());
     else if (a == "--init-from") o.init_from = value();
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M [--lr-by-clock]]\n"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
                            "                     [--snr-weight G]   (low-noise samples weigh up to G times more)\n"
                            "                     [--shape-weights W,W,...]   (how often each of circle, square, triangle, star, ring,\n"
                            "                                                  diamond, cross, heart is drawn; default alike)\n"
+                           "                     [--size-weights W,W,W]   (the same for small, medium, large)\n"
                            "                     [--init-from CKPT|MODEL_DIR]   (a fresh run from those weights)\n"
                            "       provena-train --dir CKPT --export DIR\n");
       return 2;

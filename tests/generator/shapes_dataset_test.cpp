@@ -107,6 +107,25 @@ TEST(ShapesScene, ShapeWeightsSetHowOftenEachShapeIsDrawn) {
   EXPECT_NEAR(double(drawn[size_t(Shape::kCircle)]) / objects, 1.0 / 9, 0.03) << objects;
 }
 
+TEST(ShapesScene, SizeWeightsSetHowOftenEachSizeIsDrawn) {
+  for (uint64_t index = 0; index < 200; ++index)
+    EXPECT_EQ(described(random_scene(kSeed, index, {}, std::vector<int>(kSizeCount, 2))), described(random_scene(kSeed, index)))
+        << index;
+  // Small three times as often as medium, large never; shapes keep their own weights.
+  const std::vector<int> small_first = {3, 1, 0};
+  std::vector<int> stars_only(kShapeCount, 0);
+  stars_only[size_t(Shape::kStar)] = 1;
+  std::array<int, kSizeCount> drawn{};
+  int objects = 0;
+  for (int i = 0; i < kManyScenes; ++i)
+    for (const Object& o : random_scene(kSeed, uint64_t(i), stars_only, small_first).objects) {
+      EXPECT_EQ(o.shape, Shape::kStar) << i;
+      ++drawn[size_t(o.size)], ++objects;
+    }
+  EXPECT_EQ(drawn[size_t(Size::kLarge)], 0);
+  EXPECT_NEAR(double(drawn[size_t(Size::kSmall)]) / objects, 0.75, 0.04) << objects;
+}
+
 TEST(ShapesScene, InvariantsAndCoverage) {
   std::set<int> shapes, sizes, positions, backgrounds, object_counts, stripe_counts;
   for (int i = 0; i < kManyScenes; ++i) {

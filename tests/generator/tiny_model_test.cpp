@@ -81,6 +81,16 @@ TEST(TinyModel, ConfigAndWeightsRoundTrip) {
     EXPECT_NE(refused.error().message.find("shape_weights"), std::string::npos) << refused.error().message;
   }
   c.shape_weights.clear();
+  EXPECT_TRUE(parsed->size_weights.empty());
+  c.size_weights = {3, 2, 0};
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->size_weights, c.size_weights);
+  for (std::vector<int> bad : {std::vector<int>(8, 1), std::vector<int>(3, 0), std::vector<int>{1, -1, 1}}) {
+    c.size_weights = bad;
+    auto refused = tiny::config_from_json(tiny::config_to_json(c));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("size_weights"), std::string::npos) << refused.error().message;
+  }
+  c.size_weights.clear();
   EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
   EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
   torch::manual_seed(1);
@@ -350,6 +360,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.object_weight = 5;  // and the objects' pixels (batches with masks),
   grown.object_balance = 1;  // small objects as much as large ones
   grown.shape_weights = {1, 2, 1, 5, 1, 1, 2, 1};  // and more stars
+  grown.size_weights = {2, 1, 1};                   // and small objects
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -361,6 +372,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(config->object_weight, 5.0);
   EXPECT_EQ(config->object_balance, 1.0);
   EXPECT_EQ(config->shape_weights, grown.shape_weights);
+  EXPECT_EQ(config->size_weights, grown.size_weights);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
@@ -389,12 +401,18 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   ASSERT_TRUE(again_config);
   EXPECT_TRUE(again_config->attn0);  // the exported model's architecture
   EXPECT_EQ(again_config->shape_weights, grown.shape_weights);  // and training choices
+  EXPECT_EQ(again_config->size_weights, grown.size_weights);
   auto odd = again;
   odd.checkpoint_dir = dir / "odd";
   odd.shape_weights = {1, 2, 3};
   auto refused = train_tiny(odd);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("shape_weights"), std::string::npos) << refused.error().message;
+  odd.shape_weights.clear();
+  odd.size_weights = {1, 0};
+  refused = train_tiny(odd);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("size_weights"), std::string::npos) << refused.error().message;
   grown.init_from = dir / "nowhere";
   grown.checkpoint_dir = dir / "other";
   EXPECT_FALSE(train_tiny(grown));
