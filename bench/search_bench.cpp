@@ -129,6 +129,11 @@ int main(int argc, char** argv) {
       "sunset steps:>=30 cfg:5..7 model:dream", "cat sampler:euler* size:512x768", "masterpiece date:2026-03 -lowres",
       "has:negative tool:a1111 cfg:>8 fox", "portrait sort:date", "lora:add_detail rain",
   };
+  // Negative-prompt words (their own index since schema 10): common, rare, absent, CJK,
+  // and beside prompt words.
+  const std::vector<std::string> negative_queries = {
+      "neg:watermark", "neg:zombie", "neg:tentacles", "neg:水印", "cat -neg:blurry", "sunset neg:\"bad hands\"",
+  };
   auto search = [&](const std::string& q, int limit) -> size_t {
     provena::SearchOptions o;
     o.limit = limit;
@@ -153,6 +158,9 @@ int main(int argc, char** argv) {
          "target < 1 ms");
   report("text + fields (6 queries), LIMIT 100",
          measure(runs, [&](int i) { return search(combined[static_cast<size_t>(i) % combined.size()], 100); }), "");
+  report("negative-prompt words (6 queries), LIMIT 100",
+         measure(runs, [&](int i) { return search(negative_queries[static_cast<size_t>(i) % negative_queries.size()], 100); }),
+         "");
   const int heavy = std::max(5, runs / 5);
   auto top = [&](const std::string& q, bool negative) -> size_t {
     provena::KeywordQuery k;

@@ -18,6 +18,7 @@
 #include "core/record_json.h"
 #include "db/catalog_internals.h"
 #include "db/fts_text.h"
+#include "db/negative_index.h"
 #include "db/query.h"
 #include "db/query_sql.h"
 #include "schema/migrations.h"
@@ -181,10 +182,12 @@ class BackgroundCheckpointer {
 };
 
 struct Catalog::Impl {
-  explicit Impl(const std::string& path, int flags) : path(path), db(path, flags, kBusyTimeoutMs), keywords(db) {}
+  explicit Impl(const std::string& path, int flags)
+      : path(path), db(path, flags, kBusyTimeoutMs), keywords(db), negatives(db) {}
   std::string path;
   SQLite::Database db;
   KeywordIndex keywords;
+  NegativeIndex negatives;
   int version = 0;
   std::unique_ptr<BackgroundCheckpointer> checkpointer;  // while in bulk mode
   bool bulk = false;
@@ -256,6 +259,7 @@ struct Catalog::Impl {
     const IngestItem* item;
     int64_t asset_id;
     std::string keywords;  // the record's keyword ids (KeywordIndex::add)
+    int64_t negative_id;   // NegativeIndex::id_of, 0: no negative prompt
   };
   struct PendingFile {
     const IngestItem* item;
@@ -390,7 +394,8 @@ struct Catalog::Impl {
   // index) for the group's INSERTs; raw texts shared between records go in at once.
   void queue_record(int64_t asset_id, const IngestItem& item) {
     const IngestItem::Derived& d = item.derived;
-    pending_records.push_back({&item, asset_id, keywords.add(d.keywords)});
+    const int64_t negative_id = d.fts_negative.empty() ? 0 : negatives.id_of(d.negative_hash, d.fts_negative);
+    pending_records.push_back({&item, asset_id, keywords.add(d.keywords), negative_id});
     for (const auto& shared : d.shared_texts) {
       auto& t = *insert_shared_text;
       t.bindNoCopy(1, shared.hash.bytes.data(), 16);
@@ -452,14 +457,18 @@ struct Catalog::Impl {
       }
       exec_all(gen, n, "generations");
       exec_all(txt, n, "generation_texts");
-      // The full-text rows: records with a prompt, or with unrecognized metadata to search.
+      // The full-text rows: records with a prompt or a negative prompt, or with unrecognized
+      // metadata to search. A negative prompt is indexed once (queue_record); the record's
+      // row holds one token naming it (db/negative_index.h).
       auto& f = insert_fts.get(db, 1);
+      std::string negative;
       for (const PendingRecord& p : pending_records) {
         const IngestItem::Derived& d = p.item->derived;
-        if (!p.item->record.prompt && !p.item->record.negative_prompt && d.fts_meta.empty()) continue;
+        if (d.fts_prompt.empty() && !p.negative_id && d.fts_meta.empty()) continue;
+        negative = p.negative_id ? negative_token(p.negative_id) : std::string();
         f.bind(1, static_cast<int64_t>(p.asset_id));
         f.bindNoCopy(2, d.fts_prompt);
-        f.bindNoCopy(3, d.fts_negative);
+        f.bindNoCopy(3, negative);
         f.bindNoCopy(4, d.fts_meta);
         f.exec();
         f.reset();
@@ -589,6 +598,7 @@ void Catalog::prepare(IngestItem& item) {
   }
   d.fts_prompt = fts_index_text(r.prompt.value_or(""));
   d.fts_negative = fts_index_text(r.negative_prompt.value_or(""));
+  if (!d.fts_negative.empty()) d.negative_hash = xxh3_128(d.fts_negative.data(), d.fts_negative.size());
   // Metadata no reader understood stays searchable through its raw text (bounded).
   d.fts_meta.clear();
   if (!r.prompt && !r.negative_prompt) {
@@ -644,7 +654,8 @@ Result<IngestCounts> Catalog::ingest(std::vector<IngestItem>& batch) {
   });
   if (!result) {
     impl_->reset_ingest_statements();
-    impl_->keywords.reset();  // rolled back: cached keyword ids may be gone
+    impl_->keywords.reset();  // rolled back: cached keyword and negative prompt ids may be gone
+    impl_->negatives.reset();
   }
   return result;
 }
@@ -749,7 +760,7 @@ SortColumn sort_column(QuerySort s, bool fts) {
 Result<SearchPage> Catalog::search(const std::string& text, const SearchOptions& options) const {
   auto q = parse_search_query(text);
   if (!q) return q.error();
-  auto compiled = compile_query(*q);
+  auto compiled = compile_query(*q, negative_lookup(impl_->db));
   if (!compiled) return compiled.error();
   const SqlQuery& sq = *compiled;
   if (q->sort == QuerySort::kRelevance && sq.fts.empty())

@@ -48,6 +48,7 @@ struct IngestItem {
     std::string raw_metadata;  // encode_raw_metadata(record.raw), big texts by hash
     std::vector<SharedText> shared_texts;  // record.raw items stored once, by hash
     std::string fts_prompt, fts_negative, fts_meta;
+    Hash128 negative_hash;  // of fts_negative, when that is not empty (db/negative_index.h)
     RecordKeywords keywords;
     std::optional<int64_t> created_at;  // record.created_at parsed (unix seconds)
   } derived;

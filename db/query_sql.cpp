@@ -2,10 +2,14 @@
 // expression that drives the search (FTS5 yields matching rowids directly, newest first
 // or by rank); everything else becomes a condition with bound values. Text nested under
 // OR with fields, or negated alone, becomes `g.asset_id [NOT] IN (SELECT rowid ... MATCH ?)`.
+// A neg: word matches the negative_prompt column: its own tokens (records stored before
+// schema 10) or the token of each distinct negative prompt holding it (db/negative_index.h),
+// which the caller's lookup finds in negative_fts.
 #include "db/query_sql.h"
 
 #include "core/keywords.h"
 #include "db/fts_text.h"
+#include "db/negative_index.h"
 
 namespace provena {
 namespace {
@@ -54,6 +58,7 @@ bool fts_positive(const QueryNode& n) {
 
 class Compiler {
  public:
+  explicit Compiler(const NegativeLookup& negatives) : negatives_(negatives) {}
   SqlQuery out;
 
   Result<std::string> fts(const QueryNode& n) {
@@ -61,7 +66,15 @@ class Compiler {
       case Kind::kText: {
         std::string p = fts_phrase(n.text);
         if (p.empty()) return error_at(n.column, "'" + n.text + "' has no letters or digits to search for");
-        return std::string(n.negative ? "negative_prompt : " : "{prompt meta} : ") + p + (n.prefix ? " *" : "");
+        if (n.prefix) p += " *";
+        if (!n.negative) return "{prompt meta} : " + p;
+        std::string any = p;
+        if (negatives_) {
+          auto ids = negatives_(p);
+          if (!ids) return ids.error();
+          for (int64_t id : *ids) any += " OR \"" + negative_token(id) + "\"";
+        }
+        return "negative_prompt : (" + any + ")";
       }
       case Kind::kOr: {
         std::string s = "(";
@@ -217,12 +230,15 @@ class Compiler {
     }
     return s;
   }
+
+ private:
+  const NegativeLookup& negatives_;
 };
 
 }  // namespace
 
-Result<SqlQuery> compile_query(const SearchQuery& query) {
-  Compiler c;
+Result<SqlQuery> compile_query(const SearchQuery& query, const NegativeLookup& negatives) {
+  Compiler c(negatives);
   if (!query.root) return c.out;
   // The top level as a list of conjuncts; the positive text ones (and negated text, which
   // FTS5 can subtract) join into the driving FTS expression.

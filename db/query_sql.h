@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -23,8 +24,14 @@ struct SqlQuery {
   bool needs_assets = false;    // `where` reads a.width / a.height
 };
 
-// Fails only on text with nothing indexable in it (e.g. `-...`), naming its column.
-Result<SqlQuery> compile_query(const SearchQuery& query);
+// The ids of the distinct negative prompts (negative_fts rows) matching an FTS5 expression
+// over negative_fts: see negative_lookup() in db/catalog_internals.h.
+using NegativeLookup = std::function<Result<std::vector<int64_t>>(const std::string& fts_expression)>;
+
+// Fails only on text with nothing indexable in it (e.g. `-...`), naming its column, or
+// when `negatives` fails. Without `negatives`, neg: words match only records stored before
+// schema 10 (their own words).
+Result<SqlQuery> compile_query(const SearchQuery& query, const NegativeLookup& negatives = {});
 
 // "FROM ... WHERE ..." selecting the matching records plus its binds (the FTS expression
 // first when there is one). For `entries` (search results) it joins assets a,

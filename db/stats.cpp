@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "db/catalog_internals.h"
+#include "db/negative_index.h"
 #include "db/fts_text.h"
 #include "db/keyword_index.h"
 #include "db/query_sql.h"
@@ -15,11 +16,11 @@ namespace {
 
 
 // The records a query selects, as SQL; nullopt for "" (everything).
-Result<std::optional<SqlScope>> scope_of(const std::string& query) {
+Result<std::optional<SqlScope>> scope_of(const Catalog& catalog, const std::string& query) {
   auto q = parse_search_query(query);
   if (!q) return q.error();
   if (!q->root) return std::optional<SqlScope>();
-  auto compiled = compile_query(*q);
+  auto compiled = compile_query(*q, negative_lookup(CatalogInternals::db(catalog)));
   if (!compiled) return compiled.error();
   return std::optional<SqlScope>(scope_sql(*compiled));
 }
@@ -119,7 +120,7 @@ SqlScope records_with(const std::string& keyword, const std::vector<int64_t>& id
 }  // namespace
 
 Result<std::vector<KeywordCount>> top_keywords(const Catalog& catalog, const KeywordQuery& q) {
-  auto scope = scope_of(q.query);
+  auto scope = scope_of(catalog, q.query);
   if (!scope) return scope.error();
   return guarded("counting keywords", [&]() -> Result<std::vector<KeywordCount>> {
     SQLite::Database& db = CatalogInternals::db(catalog);
@@ -155,7 +156,7 @@ Result<std::vector<KeywordCount>> top_keywords(const Catalog& catalog, const Key
 
 Result<CooccurrenceReport> cooccurring(const Catalog& catalog, const std::string& keyword, const std::string& query,
                                        int limit) {
-  auto scope = scope_of(query);
+  auto scope = scope_of(catalog, query);
   if (!scope) return scope.error();
   return guarded("counting co-occurrences", [&]() -> Result<CooccurrenceReport> {
     SQLite::Database& db = CatalogInternals::db(catalog);
@@ -215,7 +216,7 @@ Result<CooccurrenceReport> cooccurring(const Catalog& catalog, const std::string
 
 Result<std::vector<TrendPoint>> keyword_trend(const Catalog& catalog, const std::string& keyword, TrendBucket by,
                                               const std::string& query) {
-  auto scope = scope_of(query);
+  auto scope = scope_of(catalog, query);
   if (!scope) return scope.error();
   return guarded("computing a trend", [&]() -> Result<std::vector<TrendPoint>> {
     SQLite::Database& db = CatalogInternals::db(catalog);
@@ -277,7 +278,7 @@ Result<std::vector<UsageRow>> usage(const Catalog& catalog, UsageBy by, const st
     for (auto& k : *loras) out.push_back({std::move(k.keyword), k.records});
     return out;
   }
-  auto scope = scope_of(query);
+  auto scope = scope_of(catalog, query);
   if (!scope) return scope.error();
   return guarded("counting usage", [&]() -> Result<std::vector<UsageRow>> {
     SQLite::Database& db = CatalogInternals::db(catalog);
@@ -306,7 +307,7 @@ Result<std::vector<UsageRow>> usage(const Catalog& catalog, UsageBy by, const st
 }
 
 Result<KeywordProfile> keyword_profile(const Catalog& catalog, const std::string& keyword, const std::string& query) {
-  auto scope = scope_of(query);
+  auto scope = scope_of(catalog, query);
   if (!scope) return scope.error();
   return guarded("profiling a keyword", [&]() -> Result<KeywordProfile> {
     SQLite::Database& db = CatalogInternals::db(catalog);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/catalog_internals.h"
+#include "db/negative_index.h"
 #include "db/query_sql.h"
 
 namespace provena {
@@ -202,7 +203,7 @@ Result<TemplateImportCounts> import_templates(Catalog& catalog, const std::vecto
 Result<std::vector<PromptSample>> prompt_history(const Catalog& catalog, const std::string& query, int limit) {
   auto q = parse_search_query(query);
   if (!q) return q.error();
-  auto compiled = compile_query(*q);
+  auto compiled = compile_query(*q, negative_lookup(CatalogInternals::db(catalog)));
   if (!compiled) return compiled.error();
   return guarded("reading the prompt history", [&]() -> Result<std::vector<PromptSample>> {
     SqlScope scope = scope_sql(*compiled);

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -408,6 +409,9 @@ TEST(Catalog, UnknownMetadataIsSearchableAndBigTextsAreStoredOnce) {
   read_back();
 }
 
+// Takes a catalog back to schema 9's tables (what migration 10 added, dropped).
+constexpr const char* kUndoSchema10 = "DROP TABLE negative_texts; DROP TABLE negative_fts; PRAGMA user_version = 9";
+
 // Migration 9 moves raw_texts from a WITHOUT ROWID table keyed by hash to a rowid table
 // with a unique hash: texts stored under schema 8 (compressed or plain) still resolve, and
 // a text seen again is still stored once.
@@ -434,6 +438,7 @@ TEST(CatalogMigration, RawTextsMoveToARowidTable) {
   }
   {  // Back to schema 8's layout, one text as plain TEXT (as schema 7 stored it).
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(kUndoSchema10);
     db.exec("CREATE TABLE old_raw_texts (hash BLOB PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;"
             "INSERT INTO old_raw_texts SELECT hash, text FROM raw_texts; DROP TABLE raw_texts;"
             "ALTER TABLE old_raw_texts RENAME TO raw_texts; PRAGMA user_version = 8");
@@ -464,6 +469,64 @@ TEST(CatalogMigration, RawTextsMoveToARowidTable) {
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'raw_texts' AND sql LIKE '%WITHOUT ROWID%'")
                 .getInt(),
             0);
+}
+
+// Migration 10 indexes each distinct negative prompt once (negative_fts) and gives each
+// record one token naming it. Records stored before keep their own words in prompt_fts:
+// neg: finds both kinds, and `-neg:` keeps records without a negative prompt.
+TEST(CatalogMigration, NegativePromptsAreIndexedOnceEach) {
+  TempDir dir;
+  const std::string path = dir / "c.sqlite";
+  auto item = [&](int i, std::optional<std::string> negative) {
+    IngestItem it;
+    it.path = "/n" + std::to_string(i) + ".png";
+    it.content_hash = xxh3_128(it.path.data(), it.path.size());
+    it.image = ImageInfo{"png", 1, 1, 8, 3};
+    it.record.prompt = "picture " + std::to_string(i);
+    it.record.negative_prompt = std::move(negative);
+    return it;
+  };
+  {  // Schema 9 as it stored records: each negative prompt's words in its own row.
+    auto c = Catalog::open(path);
+    ASSERT_TRUE(c);
+    c->reset();
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(kUndoSchema10);
+    db.exec("INSERT INTO assets(id, content_hash, byte_size, format, width, height, added_at) VALUES "
+            "(1, x'01', 1, 'png', 1, 1, 0), (2, x'02', 1, 'png', 1, 1, 0);"
+            "INSERT INTO generations(asset_id, tool) VALUES (1, 'a1111'), (2, 'a1111');"
+            "INSERT INTO generation_texts(asset_id, prompt, negative_prompt) VALUES (1, 'old one', 'blurry, lowres'),"
+            " (2, 'old two', NULL);"
+            "INSERT INTO prompt_fts(rowid, prompt, negative_prompt, meta) VALUES (1, 'old one', 'blurry lowres', ''),"
+            " (2, 'old two', '', '')");
+  }
+  auto c = Catalog::open(path);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ((*c)->schema_version(), Catalog::latest_schema_version());
+  std::vector<IngestItem> batch{item(3, "blurry, lowres"), item(4, "Blurry, 低质量"), item(5, std::nullopt),
+                                item(6, "blurry, lowres"), item(7, "watermark")};
+  ASSERT_TRUE((*c)->ingest(batch));
+  auto found = [&](const std::string& q) {  // as a set: these records were all made at once
+    auto v = ids((*c)->search(q));
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(found("neg:lowres"), (V{1, 3, 6}));  // 1 by its own words, 3 and 6 by their shared row
+  EXPECT_EQ(found("neg:低质量"), (V{4}));
+  EXPECT_EQ(found("neg:blur*"), (V{1, 3, 4, 6}));
+  EXPECT_EQ(found("neg:blurry -neg:lowres"), (V{4}));
+  EXPECT_EQ(found("-neg:blurry"), (V{2, 5, 7}));  // no negative prompt, or another
+  EXPECT_EQ(found("picture neg:lowres"), (V{3, 6}));
+  EXPECT_EQ(found("lowres"), (V{}));  // a negative word is not a prompt word
+  EXPECT_EQ(found("neg:lowres OR seed:1"), (V{1, 3, 6}));
+  EXPECT_EQ(found("neg:watermark OR neg:低质量"), (V{4, 7}));
+  EXPECT_EQ(found("neg:tentacles"), (V{}));
+  EXPECT_EQ(found("neg:负1"), (V{}));  // the tokens are not words of the negative prompt
+  EXPECT_EQ(found("neg:\"负 1\""), (V{}));
+  c->reset();
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM negative_texts").getInt(), 3);  // 3 and 6 share theirs
 }
 
 // Blobs of kCompressMinBytes or more are stored as one zstd frame (tag PRZ1) when that is

@@ -147,5 +147,24 @@ TEST(QueryCompiler, TopLevelTextDrivesFtsAndUserTextIsOnlyBound) {
   EXPECT_NE(bad.error().message.find("column 5"), std::string::npos) << bad.error().message;
 }
 
+TEST(QueryCompiler, NegativeWordsMatchTheirOwnTokensAndTheDistinctNegativePromptsHoldingThem) {
+  std::vector<std::string> asked;
+  NegativeLookup lookup = [&](const std::string& e) -> Result<std::vector<int64_t>> {
+    asked.push_back(e);
+    return std::vector<int64_t>{3, 7};
+  };
+  auto c = compile_query(parse_ok("cat neg:blur*"), lookup);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(asked, (std::vector<std::string>{"\"blur\" *"}));
+  EXPECT_NE(c->fts.find("negative_prompt : (\"blur\" * OR \"负3\" OR \"负7\")"), std::string::npos) << c->fts;
+  c = compile_query(parse_ok("neg:blurry"));  // no lookup: the words alone (records stored before schema 10)
+  ASSERT_TRUE(c);
+  EXPECT_NE(c->fts.find("negative_prompt : (\"blurry\")"), std::string::npos) << c->fts;
+  NegativeLookup failing = [](const std::string&) -> Result<std::vector<int64_t>> { return make_error("disk on fire"); };
+  auto bad = compile_query(parse_ok("neg:blurry"), failing);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("disk on fire"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace provena
