@@ -28,6 +28,15 @@ struct Hash128 {
 
 Hash128 xxh3_128(const void* data, size_t size);
 
+// For unordered containers keyed by Hash128: its bytes are already uniform.
+struct Hash128Hasher {
+  size_t operator()(const Hash128& h) const {
+    size_t v = 0;
+    for (size_t i = 0; i < sizeof v; ++i) v = (v << 8) | h.bytes[i];
+    return v;
+  }
+};
+
 // Incremental XXH3-128, for data that arrives in pieces.
 class Xxh3Stream {
  public:

@@ -4,6 +4,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <unordered_map>
+
+#include "core/hash.h"
 
 namespace provena {
 namespace {
@@ -45,14 +48,32 @@ std::vector<std::string> embedding_names(const Record& r) {
 RecordKeywords record_keywords(const Record& r) {
   RecordKeywords out;
   std::vector<std::string> embeddings = embedding_names(r);
-  auto take = [&](const std::optional<std::string>& prompt, std::vector<std::pair<KeywordKind, std::string>>& into) {
-    if (!prompt || prompt->empty()) return;
-    auto found = extract_keywords(*prompt, embeddings);
+  auto take = [&](const std::string& prompt, std::vector<std::pair<KeywordKind, std::string>>& into) {
+    auto found = extract_keywords(prompt, embeddings);
     into.reserve(found.size());
     for (auto& k : found) into.emplace_back(k.kind, std::move(k.text));
   };
-  take(r.prompt, out.positive);
-  take(r.negative_prompt, out.negative);
+  if (r.prompt && !r.prompt->empty()) take(*r.prompt, out.positive);
+  if (!r.negative_prompt || r.negative_prompt->empty()) return out;
+  // Negative prompts repeat across a library (a few stock negatives): each thread keeps
+  // the keywords of the last distinct ones, keyed by the text and the record's embedding
+  // names (which decide how a word is read).
+  constexpr size_t kCachedNegatives = 64;
+  thread_local std::unordered_map<Hash128, std::vector<std::pair<KeywordKind, std::string>>, Hash128Hasher> cache;
+  thread_local std::string key;  // each embedding name after its length, then the text
+  auto put_size = [](std::string& k, size_t n) { k.append(reinterpret_cast<const char*>(&n), sizeof n); };
+  key.clear();
+  put_size(key, embeddings.size());
+  for (const auto& e : embeddings) put_size(key, e.size()), key += e;
+  key += *r.negative_prompt;
+  const Hash128 h = xxh3_128(key.data(), key.size());
+  if (auto it = cache.find(h); it != cache.end()) {
+    out.negative = it->second;
+    return out;
+  }
+  take(*r.negative_prompt, out.negative);
+  if (cache.size() >= kCachedNegatives) cache.clear();
+  cache.emplace(h, out.negative);
   return out;
 }
 

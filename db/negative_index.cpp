@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cstring>
+
 namespace provena {
 
 std::string negative_token(int64_t id) { return "负" + std::to_string(id); }

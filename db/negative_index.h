@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -41,16 +40,9 @@ class NegativeIndex {
   void reset();
 
  private:
-  struct HashKey {
-    size_t operator()(const Hash128& h) const {
-      size_t v;
-      std::memcpy(&v, h.bytes.data(), sizeof v);  // already uniform
-      return v;
-    }
-  };
   SQLite::Database& db_;
   bool loaded_ = false;
-  std::unordered_map<Hash128, int64_t, HashKey> ids_;
+  std::unordered_map<Hash128, int64_t, Hash128Hasher> ids_;
   std::unique_ptr<SQLite::Statement> insert_text_, insert_fts_;
 };
 
