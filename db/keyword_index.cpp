@@ -67,6 +67,7 @@ RecordKeywords record_keywords(const Record& r) {
   for (const auto& e : embeddings) put_size(key, e.size()), key += e;
   key += *r.negative_prompt;
   const Hash128 h = xxh3_128(key.data(), key.size());
+  out.negative_key = h;
   if (auto it = cache.find(h); it != cache.end()) {
     out.negative = it->second;
     return out;
@@ -160,6 +161,7 @@ void KeywordIndex::reset() {
   for (auto& m : ids_) m.clear();
   pending_counts_.clear();
   pending_ids_.clear();
+  negative_ids_.clear();
 }
 
 int64_t KeywordIndex::id_of(KeywordKind kind, const std::string& text) {
@@ -204,11 +206,19 @@ std::string KeywordIndex::add(const RecordKeywords& kw) {
     pos.push_back(id);
     count(id, true);
   }
-  for (const auto& [kind, text] : kw.negative) {
-    int64_t id = id_of(kind, text);
-    neg.push_back(id);
-    count(id, false);
+  // A repeated negative prompt: its ids as last time (kept for the last 4,096 distinct ones).
+  constexpr size_t kCachedNegatives = 4096;
+  auto cached = kw.negative_key ? negative_ids_.find(*kw.negative_key) : negative_ids_.end();
+  if (cached != negative_ids_.end()) {
+    neg = cached->second;
+  } else {
+    for (const auto& [kind, text] : kw.negative) neg.push_back(id_of(kind, text));
+    if (kw.negative_key) {
+      if (negative_ids_.size() >= kCachedNegatives) negative_ids_.clear();
+      negative_ids_.emplace(*kw.negative_key, neg);
+    }
   }
+  for (int64_t id : neg) count(id, false);
   if (pos.empty() && neg.empty()) return {};
   return encode_keyword_ids(std::move(pos), std::move(neg));
 }

@@ -6,12 +6,14 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/hash.h"
 #include "core/keywords.h"
 #include "core/record.h"
 
@@ -25,6 +27,9 @@ namespace provena {
 // A record's keywords as the readers extract them (kind + normalized text, unique).
 struct RecordKeywords {
   std::vector<std::pair<KeywordKind, std::string>> positive, negative;
+  // Names the negative prompt and what decided its reading (equal keys, equal `negative`),
+  // so the writer can reuse a repeated negative prompt's keyword ids.
+  std::optional<Hash128> negative_key;
 };
 RecordKeywords record_keywords(const Record& r);
 
@@ -61,6 +66,8 @@ class KeywordIndex {
   // Queued (positive, negative) counts by id, and the ids that have some.
   std::vector<std::pair<int64_t, int64_t>> pending_counts_;
   std::vector<int64_t> pending_ids_;
+  // The keyword ids of recent negative prompts, by RecordKeywords::negative_key.
+  std::unordered_map<Hash128, std::vector<int64_t>, Hash128Hasher> negative_ids_;
   std::unique_ptr<SQLite::Statement> insert_keyword_, bump_counts_;
 };
 

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "db/stats.h"
+#include "library_fixture.h"
 
 namespace provena {
 namespace {
@@ -48,6 +52,34 @@ TEST(RecordKeywords, RepeatedNegativePromptsReadTheSame) {
   std::thread([&] { other = record_keywords(with_negative(stock)).negative; }).join();
   EXPECT_EQ(other, first);
   EXPECT_TRUE(record_keywords(with_negative("")).negative.empty());
+}
+
+// The writer reuses a repeated negative prompt's keyword ids: counts and search by
+// keyword come out as if each record were looked up alone, in one batch and across
+// batches, and the same text read with an embedding name gets that keyword's own id.
+TEST(KeywordIndex, RepeatedNegativePromptsCountOncePerRecord) {
+  testing::TempDir dir;
+  std::vector<testing::Gen> g(6);
+  for (auto& x : g) x.prompt = "cat";
+  g[0].negative = g[1].negative = g[2].negative = "blurry, lowres";
+  g[3].negative = g[4].negative = "blurry, EasyNegative";
+  g[4].extra = {{"TI hashes", "\"EasyNegative: 66a7279a88dd\""}};
+  g[5].negative = "blurry, lowres";
+  auto c = testing::make_library(dir, std::vector<testing::Gen>(g.begin(), g.end() - 1));
+  ASSERT_TRUE(c);
+  std::vector<IngestItem> later{testing::gen_item(g[5], 6)};
+  ASSERT_TRUE(c->ingest(later));  // a second batch
+  KeywordQuery q;
+  q.negative = true;
+  auto top = top_keywords(*c, q);
+  ASSERT_TRUE(top) << top.error().message;
+  std::vector<std::tuple<std::string, KeywordKind, int64_t>> got;
+  for (const auto& k : *top) got.emplace_back(k.keyword, k.kind, k.records);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, KeywordKind, int64_t>>{{"blurry", KeywordKind::kTag, 6},
+                                                                            {"easynegative", KeywordKind::kTag, 1},
+                                                                            {"easynegative", KeywordKind::kEmbedding, 1},
+                                                                            {"lowres", KeywordKind::kTag, 4}}));
 }
 
 }  // namespace
