@@ -207,14 +207,14 @@ std::string KeywordIndex::add(const RecordKeywords& kw) {
     count(id, true);
   }
   // A repeated negative prompt: its ids as last time (kept for the last 4,096 distinct ones).
-  constexpr size_t kCachedNegatives = 4096;
+  constexpr size_t kKeptIdLists = 4096;
   auto cached = kw.negative_key ? negative_ids_.find(*kw.negative_key) : negative_ids_.end();
   if (cached != negative_ids_.end()) {
     neg = cached->second;
   } else {
     for (const auto& [kind, text] : kw.negative) neg.push_back(id_of(kind, text));
     if (kw.negative_key) {
-      if (negative_ids_.size() >= kCachedNegatives) negative_ids_.clear();
+      if (negative_ids_.size() >= kKeptIdLists) negative_ids_.clear();
       negative_ids_.emplace(*kw.negative_key, neg);
     }
   }
