@@ -71,7 +71,9 @@ std::string caption_en(const Scene& scene);
 std::string caption_zh(const Scene& scene);
 // English or Chinese about half each; 10% are short (no size, no background, or just
 // "red circle") so short prompts are in the training distribution too.
-std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index);
+// With `unsized_means_medium`, a short caption leaves out only a medium object's size: "a
+// red circle" is then always a medium one (as parse_caption reads it), never a blend of sizes.
+std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, bool unsized_means_medium = false);
 
 // RGB8, row-major, width*height*3, anti-aliased by analytic coverage of signed distances.
 // Sizes and positions scale with the image (designed for 64x64, fine from 32 to 256).

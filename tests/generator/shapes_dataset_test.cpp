@@ -204,6 +204,36 @@ TEST(ShapesCaption, RandomCaptionMixesLanguagesAndLengths) {
   EXPECT_NEAR(short_ones / double(kManyScenes), 0.10, 0.03);
 }
 
+TEST(ShapesCaption, UnsizedMeansMediumLeavesOutOnlyMediumSizes) {
+  int unsized = 0, kept = 0;
+  for (int i = 0; i < kManyScenes; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i));
+    const std::string plain = random_caption(s, kSeed, uint64_t(i));
+    const std::string medium = random_caption(s, kSeed, uint64_t(i), /*unsized_means_medium=*/true);
+    auto a = parse_caption(plain), b = parse_caption(medium);
+    ASSERT_TRUE(a && b) << plain << " / " << medium;
+    ASSERT_EQ(a->objects.size(), s.objects.size()) << plain;
+    ASSERT_EQ(b->objects.size(), s.objects.size()) << medium;
+    EXPECT_EQ(a->background_given, b->background_given) << medium;  // the same variant and language
+    for (size_t k = 0; k < s.objects.size(); ++k) {
+      EXPECT_EQ(a->objects[k].position_given, b->objects[k].position_given) << medium;
+      if (a->objects[k].size_given) {
+        EXPECT_TRUE(b->objects[k].size_given) << medium;  // full captions do not change
+        continue;
+      }
+      // A size the plain caption left out: still out for a medium object, named otherwise.
+      ++unsized;
+      EXPECT_EQ(b->objects[k].size_given, s.objects[k].size != Size::kMedium) << medium;
+      if (b->objects[k].size_given) {
+        EXPECT_EQ(b->objects[k].size, s.objects[k].size) << medium;
+        ++kept;
+      }
+    }
+  }
+  EXPECT_GT(unsized, 100);
+  EXPECT_GT(kept, unsized / 2);  // two sizes of three are named
+}
+
 TEST(ShapesParse, RoundTripsRandomScenesInBothLanguages) {
   for (int i = 0; i < kManyScenes; ++i) {
     const Scene s = random_scene(kSeed, uint64_t(i));
