@@ -79,8 +79,8 @@ struct ParsedChunk {
   std::vector<ImportFailure> failures;
 };
 
-// Reads one file into an IngestItem or a failure.
-void read_one(const WorkItem& w, std::optional<IngestItem>& item_out, std::optional<ImportFailure>& failure_out) {
+// Reads one file into `item`, or sets `failure_out`.
+void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>& failure_out) {
   try {
     thread_local std::string buffer;
     auto st = read_file_into(w.file.path, buffer, static_cast<size_t>(w.file.size));
@@ -95,7 +95,6 @@ void read_one(const WorkItem& w, std::optional<IngestItem>& item_out, std::optio
       failure_out = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", w.file.path + ": " + m};
       return;
     }
-    IngestItem item;
     item.path = w.file.path;
     item.size = static_cast<int64_t>(buffer.size());
     item.mtime_ns = w.file.mtime_ns;
@@ -104,7 +103,6 @@ void read_one(const WorkItem& w, std::optional<IngestItem>& item_out, std::optio
     item.image = meta->image;
     item.record = std::move(meta->record);
     Catalog::prepare(item);  // derived text is built here, off the single writer thread
-    item_out = std::move(item);
   } catch (const std::exception& e) {  // never let an exception escape a reader
     failure_out = ImportFailure{w.file.path, "corrupt", std::string("internal error: ") + e.what()};
   }
@@ -114,12 +112,17 @@ void read_one(const WorkItem& w, std::optional<IngestItem>& item_out, std::optio
 // takes the next file as soon as it is free, so no thread waits at the end of a chunk for
 // the other's last (perhaps large) file, as the per-chunk thread pairs did. Readers run
 // at most kWindow chunks ahead of the chunk the writer takes, which bounds the memory.
+//
+// The storing thread is the import's critical path, so it does nothing a reader can: the
+// items of a chunk are made in place in the chunk's slot (take() hands the whole vector
+// over when no file failed, moving nothing), and the items it has stored come back through
+// recycle() for a reader to free (freeing a chunk of 4,096 records took the storing thread
+// 0.13 s of a 2 s import of 100k files).
 class ReaderPool {
  public:
   ReaderPool(const std::vector<WorkItem>& work, const std::vector<size_t>& bounds, int threads)
-      : work_(work), bounds_(bounds), chunks_(bounds.size() - 1), remaining_(chunks_) {
+      : work_(work), bounds_(bounds), chunks_(bounds.size() - 1), remaining_(chunks_), started_(chunks_, false) {
     for (size_t c = 0; c < chunks_; ++c) remaining_[c] = bounds_[c + 1] - bounds_[c];
-    for (size_t c = 0; c < std::min(kWindow, chunks_); ++c) prepare_slot(c);
     if (chunks_ == 0) return;
     for (int t = 0; t < threads; ++t) threads_.emplace_back([this] { run(); });
   }
@@ -140,44 +143,69 @@ class ReaderPool {
     chunk_done_.wait(lock, [&] { return remaining_[k] == 0; });
     Slot& slot = slots_[k % kWindow];
     ParsedChunk out;
-    out.items.reserve(slot.items.size());
+    size_t kept = 0;
     for (size_t i = 0; i < slot.items.size(); ++i) {
-      if (slot.items[i]) out.items.push_back(std::move(*slot.items[i]));
-      if (slot.failures[i]) out.failures.push_back(std::move(*slot.failures[i]));
+      if (slot.failures[i]) {
+        out.failures.push_back(std::move(*slot.failures[i]));
+        continue;
+      }
+      if (kept != i) slot.items[kept] = std::move(slot.items[i]);  // only after a failure
+      ++kept;
     }
-    if (k + kWindow < chunks_) prepare_slot(k + kWindow);  // the slot chunk k used
+    slot.items.resize(kept);
+    out.items = std::move(slot.items);
+    slot.items.clear();
     taken_ = k + 1;
     window_moved_.notify_all();
     return out;
   }
 
+  // Items the storing thread is done with, freed by a reader.
+  void recycle(std::vector<IngestItem>&& items) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (threads_.empty() || stop_) return;  // (items are freed here)
+      trash_.push_back(std::move(items));
+    }
+    window_moved_.notify_one();
+  }
+
  private:
   static constexpr size_t kWindow = 2;
   struct Slot {
-    std::vector<std::optional<IngestItem>> items;
+    std::vector<IngestItem> items;
     std::vector<std::optional<ImportFailure>> failures;
   };
 
-  void prepare_slot(size_t c) {
-    Slot& slot = slots_[c % kWindow];
-    const size_t n = bounds_[c + 1] - bounds_[c];
-    slot.items.clear();
-    slot.failures.clear();
-    slot.items.resize(n);
-    slot.failures.resize(n);
-  }
-
+  // Reads files while there are any in the window, frees what recycle() hands back, and
+  // waits for either until the pool is destroyed (after the last chunk, the readers free
+  // the stored items while the storing thread makes its final checkpoint).
   void run() {
     yield_to_the_storing_thread();
+    std::vector<std::vector<IngestItem>> trash;
     for (;;) {
-      size_t i, c;
+      size_t i = 0, c = 0;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        window_moved_.wait(lock, [&] { return stop_ || next_chunk_ >= chunks_ || next_chunk_ < taken_ + kWindow; });
-        if (stop_ || next_chunk_ >= chunks_) return;
-        i = next_file_++;
-        c = next_chunk_;
-        if (next_file_ == bounds_[c + 1]) ++next_chunk_;
+        window_moved_.wait(lock, [&] { return stop_ || !trash_.empty() || can_read(); });
+        trash.swap(trash_);
+        if (trash.empty()) {
+          if (!can_read()) return;  // stopped
+          i = next_file_++;
+          c = next_chunk_;
+          if (next_file_ == bounds_[c + 1]) ++next_chunk_;
+          if (!started_[c]) {  // its first file: the slot is free since chunk c - kWindow was taken
+            started_[c] = true;
+            const size_t n = bounds_[c + 1] - bounds_[c];
+            Slot& slot = slots_[c % kWindow];
+            slot.items.resize(n);
+            slot.failures.assign(n, std::nullopt);
+          }
+        }
+      }
+      if (!trash.empty()) {
+        trash.clear();  // outside the lock
+        continue;
       }
       // The slot of chunk c is prepared and not touched by the writer until the chunk is done.
       Slot& slot = slots_[c % kWindow];
@@ -189,6 +217,9 @@ class ReaderPool {
     }
   }
 
+  // (mutex_ held) A file is left to read and its chunk is in the window.
+  bool can_read() const { return !stop_ && next_chunk_ < chunks_ && next_chunk_ < taken_ + kWindow; }
+
   const std::vector<WorkItem>& work_;
   const std::vector<size_t>& bounds_;
   const size_t chunks_;
@@ -198,6 +229,8 @@ class ReaderPool {
   size_t taken_ = 0;                       // chunks handed to the writer
   bool stop_ = false;
   std::vector<size_t> remaining_;          // files of each chunk still being read or unread
+  std::vector<bool> started_;              // whether a reader has taken a file of each chunk
+  std::vector<std::vector<IngestItem>> trash_;  // stored items for a reader to free
   Slot slots_[kWindow];
   std::vector<std::thread> threads_;       // last: started once the members above exist
 };
@@ -312,17 +345,18 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
       return counts.error();
     }
     report.stored += *counts;
+    readers->recycle(std::move(chunk.items));
     for (auto& f : chunk.failures) report.failures.push_back(std::move(f));
     progress.done = static_cast<int64_t>(bounds[k + 1]);
     if (options.on_progress) options.on_progress(progress);
   }
-  readers.reset();
-  if (bulk) {
+  if (bulk) {  // (the readers free the last chunks meanwhile)
     auto t = Clock::now();
     auto st = catalog.set_bulk_mode(false);  // the final checkpoint, timed as part of the import
     report.checkpoint_seconds = since(t);
     if (!st) return st.error();
   }
+  readers.reset();
   report.missing = static_cast<int64_t>(gone.size()) - report.stored.moved;
   if (options.remember_folders) {
     // What each folder's scan found, for the folder list; a cancelled scan only lists it.

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "app/library/library.h"
 #include "core/file_io.h"
@@ -71,6 +72,29 @@ TEST_F(ImportTest, MixedGoodAndBrokenFilesReportEachAndKeepGoing) {
   auto hits = catalog->search("cat");
   ASSERT_TRUE(hits);
   EXPECT_EQ(hits->entries.size(), 8u);
+}
+
+// Items are made in place in the readers' chunk slots and compacted past failures: every
+// good file is stored once with its own record, whatever the chunk position of the failures.
+TEST_F(ImportTest, ManyChunksWithScatteredFailuresStoreEachGoodFileOnce) {
+  std::set<int> broken = {0, 3, 4, 9, 10, 11, 22, 37, 38, 39};  // chunk starts, ends and runs
+  for (int i = 0; i < 40; ++i) {
+    const std::string path = (images / ("f" + std::to_string(100 + i) + ".png")).string();
+    if (broken.count(i)) ASSERT_TRUE(write_file_atomic(path, "not a png " + std::to_string(i)));
+    else write_a1111(path, "file" + std::to_string(i) + " shared", i);
+  }
+  ImportReport r = import();  // chunks of 3
+  EXPECT_EQ(r.stored.new_assets, 40 - static_cast<int64_t>(broken.size()));
+  ASSERT_EQ(r.failures.size(), broken.size());
+  for (int i = 0; i < 40; ++i) {
+    auto e = catalog->find_by_path((images / ("f" + std::to_string(100 + i) + ".png")).string());
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_EQ(static_cast<bool>(*e), !broken.count(i)) << i;
+    if (*e) EXPECT_EQ((*e)->record.seed, i) << i;
+  }
+  auto all = catalog->search("shared");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->entries.size(), 40 - broken.size());
 }
 
 TEST_F(ImportTest, ReimportSkipsUnchangedRereadsChangedAndRelinksMoved) {
