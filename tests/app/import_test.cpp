@@ -90,7 +90,9 @@ TEST_F(ImportTest, ManyChunksWithScatteredFailuresStoreEachGoodFileOnce) {
     auto e = catalog->find_by_path((images / ("f" + std::to_string(100 + i) + ".png")).string());
     ASSERT_TRUE(e) << e.error().message;
     EXPECT_EQ(static_cast<bool>(*e), !broken.count(i)) << i;
-    if (*e) EXPECT_EQ((*e)->record.seed, i) << i;
+    if (*e) {
+      EXPECT_EQ((*e)->record.seed, i) << i;
+    }
   }
   auto all = catalog->search("shared");
   ASSERT_TRUE(all);
