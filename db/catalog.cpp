@@ -35,6 +35,13 @@ constexpr int kBusyTimeoutMs = 10000;
 // (callgrind). The configuration only takes before SQLite initializes; a process that
 // opened a connection first keeps the defaults (and stays correct).
 constexpr int kConnectionFlags = SQLITE_OPEN_NOMUTEX;
+// Page size of a new catalog (one created by this open; an existing one keeps its own, as
+// changing it means rewriting the file). Against SQLite's 4,096: an import writes and
+// checkpoints half as many WAL frames (two syscalls each), the writer runs 2% fewer
+// instructions, and the catalog is 3% smaller. Measured: 100k synthetic files, three
+// interleaved rounds, 44.0k -> 46.6k files/s (median; 16,384: 46.0k); search_bench at 200k
+// records alike within noise (FTS p50 2.4-3.1 ms either way).
+constexpr int kNewCatalogPageSize = 8192;
 void configure_sqlite() {
   static std::once_flag once;
   std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
@@ -526,6 +533,9 @@ Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& path, Mode mod
         return make_error(path + ": catalog needs migrating (version " + std::to_string(version) +
                           "); open it read-write once");
     } else {
+      // Only an empty file takes a page size (the first table fixes it).
+      if (version == 0 && db.execAndGet("SELECT count(*) FROM sqlite_master").getInt() == 0)
+        db.exec("PRAGMA page_size = " + std::to_string(kNewCatalogPageSize));
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
       db.exec("PRAGMA foreign_keys = ON");

@@ -60,6 +60,7 @@ TEST(Catalog, MigratesFromEmptyAndUsesWal) {
   SQLite::Database db(dir / "c.sqlite");
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), Catalog::latest_schema_version());
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+  EXPECT_EQ(db.execAndGet("PRAGMA page_size").getInt(), 8192);  // a new catalog's
   EXPECT_TRUE(db.tableExists("assets"));
   EXPECT_TRUE(db.tableExists("prompt_fts"));
   // Reopening an up-to-date catalog changes nothing.
@@ -72,6 +73,29 @@ TEST(Catalog, MigratesFromEmptyAndUsesWal) {
 // database file grows during the import (without it nothing reaches the file before the
 // final checkpoint: autocheckpoint is off in bulk mode) and leaving bulk mode has little
 // left to copy.
+// A catalog made with SQLite's default page size (every catalog before 8,192 became the
+// new ones' size) keeps it, migrates, and takes records.
+TEST(Catalog, AnOlderCatalogKeepsItsPageSize) {
+  TempDir dir;
+  {
+    SQLite::Database db(dir / "c.sqlite", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA page_size = 4096; CREATE TABLE placeholder(x); DROP TABLE placeholder");
+  }
+  auto c = open_ok(dir / "c.sqlite");
+  ASSERT_TRUE(c);
+  std::vector<IngestItem> batch(1);
+  batch[0].path = "/a.png";
+  batch[0].content_hash = xxh3_128("a", 1);
+  batch[0].image = ImageInfo{"png", 1, 1, 8, 3};
+  batch[0].record.prompt = "kept page size";
+  ASSERT_TRUE(c->ingest(batch));
+  EXPECT_EQ(c->search("kept")->entries.size(), 1u);
+  c.reset();
+  SQLite::Database db(dir / "c.sqlite");
+  EXPECT_EQ(db.execAndGet("PRAGMA page_size").getInt(), 4096);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), Catalog::latest_schema_version());
+}
+
 TEST(Catalog, BulkModeCheckpointsInTheBackground) {
   TempDir dir;
   const std::string path = dir / "c.sqlite";
