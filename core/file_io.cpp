@@ -13,6 +13,11 @@
 namespace provena {
 
 Status read_file_into(const std::string& path, std::string& buffer) {
+  FileStat ignored;
+  return read_file_into(path, buffer, ignored);
+}
+
+Status read_file_into(const std::string& path, std::string& buffer, FileStat& stat) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return make_error(path + ": cannot open (" + std::strerror(errno) + ")");
   struct stat st {};
@@ -24,6 +29,7 @@ Status read_file_into(const std::string& path, std::string& buffer) {
     ::close(fd);
     return make_error(path + ": file larger than " + std::to_string(limits::kMaxImportFileBytes >> 20) + " MiB");
   }
+  stat = FileStat{static_cast<int64_t>(st.st_size), int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
   buffer.resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
   while (got < buffer.size()) {

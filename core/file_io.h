@@ -1,14 +1,22 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/result.h"
 
 namespace provena {
 
+struct FileStat {
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
 // Reads a whole file; errors name the path and the OS reason. Files larger than
 // limits::kMaxImportFileBytes are refused. `buffer` is reused to avoid reallocations.
 Status read_file_into(const std::string& path, std::string& buffer);
+// The same, with the size and modification time of the file as it was opened and read.
+Status read_file_into(const std::string& path, std::string& buffer, FileStat& stat);
 // The same when the size is already known (from a folder scan): saves the fstat; a file
 // that changed size since is still read whole.
 Status read_file_into(const std::string& path, std::string& buffer, size_t expected_size);

@@ -30,6 +30,8 @@ namespace {
 // File data per chunk: a chunk of 4096 files of 400 KiB would be 1.6 GiB and leave the
 // pipeline with nothing to overlap on a 10k-file folder.
 constexpr size_t kMaxChunkBytes = size_t(64) << 20;
+// Files in the first and the last chunk of an import of several chunks (import_paths).
+constexpr size_t kEdgeChunk = 256;
 
 int thread_count(int requested) {
   if (requested > 0) return requested;
@@ -83,7 +85,9 @@ struct ParsedChunk {
 void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>& failure_out) {
   try {
     thread_local std::string buffer;
-    auto st = read_file_into(w.file.path, buffer, static_cast<size_t>(w.file.size));
+    FileStat stat{w.file.size, w.file.mtime_ns};
+    auto st = w.file.stated ? read_file_into(w.file.path, buffer, static_cast<size_t>(w.file.size))
+                            : read_file_into(w.file.path, buffer, stat);  // listed only: its fstat
     if (!st) {
       failure_out = ImportFailure{w.file.path, "unreadable", st.error().message};
       return;
@@ -97,7 +101,7 @@ void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>&
     }
     item.path = w.file.path;
     item.size = static_cast<int64_t>(buffer.size());
-    item.mtime_ns = w.file.mtime_ns;
+    item.mtime_ns = stat.mtime_ns;
     item.known_file_id = w.known_file_id;
     item.content_hash = xxh3_128(buffer.data(), buffer.size());
     item.image = meta->image;
@@ -245,6 +249,8 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
                                   const ImportOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   ImportReport report;
+  auto states = catalog.file_states();
+  if (!states) return states.error();
   std::vector<ScannedFile> found;
   std::vector<std::string> roots;
   for (const auto& raw : paths) {
@@ -257,7 +263,10 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     if (S_ISDIR(st.st_mode)) {
       roots.push_back(p);
       std::vector<ScanError> errors;
-      scan_folder(p, found, errors);
+      // A folder with nothing catalogued under it is listed without a stat per file: the
+      // readers learn each file's size and mtime from the descriptor they read it through.
+      const bool catalogued = std::any_of(states->begin(), states->end(), [&](const auto& s) { return is_under(s.first, p); });
+      scan_folder(p, found, errors, catalogued ? ScanStat::kEveryFile : ScanStat::kListOnly);
       for (auto& e : errors) report.failures.push_back({e.path, "unreadable", e.path + ": " + e.message});
     } else {
       ScannedFile f;
@@ -272,17 +281,27 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
               found.end());
   report.scanned = static_cast<int64_t>(found.size());
 
-  auto states = catalog.file_states();
-  if (!states) return states.error();
   std::vector<WorkItem> work;
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(found.size());
+  work.reserve(found.size());
+  std::unordered_set<std::string_view> seen;  // (for finding catalogued files gone)
+  if (!states->empty()) seen.reserve(found.size());
   for (auto& f : found) {
+    if (states->empty()) {
+      work.push_back({f, std::nullopt});
+      continue;
+    }
     seen.insert(f.path);
     auto it = states->find(f.path);
     if (it == states->end()) {
       work.push_back({f, std::nullopt});
-    } else if (it->second.size == f.size && it->second.mtime_ns == f.mtime_ns && !it->second.missing) {
+      continue;
+    }
+    if (!f.stated) {  // listed under a folder given beside a catalogued one inside it
+      std::string error;
+      ScannedFile stated;
+      if (stat_file(f.path, stated, error)) f = std::move(stated);
+    }
+    if (f.stated && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns && !it->second.missing) {
       ++report.unchanged;
     } else {
       work.push_back({f, it->second.file_id});
@@ -311,15 +330,23 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   if (bulk) (void)catalog.set_bulk_mode(true);
   const int threads = thread_count(options.threads);
   const size_t batch = std::max<size_t>(1, options.batch_size);
+  // Chunks grow from kEdgeChunk files, doubling, to batch_size: the storing thread starts
+  // once a few files are read, and two readers read a chunk twice the size of the one being
+  // stored in about the time it takes. The last chunk is short too, so little is stored after
+  // the readers have finished. (Files listed without a stat count no bytes.)
   std::vector<size_t> bounds{0};
+  size_t limit = std::min(batch, kEdgeChunk);
   for (size_t i = 0, bytes = 0; i < work.size(); ++i) {
     bytes += static_cast<size_t>(work[i].file.size);
-    if (i + 1 - bounds.back() >= batch || bytes >= kMaxChunkBytes) {
+    if (i + 1 - bounds.back() >= limit || bytes >= kMaxChunkBytes) {
       bounds.push_back(i + 1);
       bytes = 0;
+      limit = std::min(batch, 2 * limit);
     }
   }
   if (bounds.back() != work.size()) bounds.push_back(work.size());
+  if (bounds.size() > 2 && bounds.back() - bounds[bounds.size() - 2] > 2 * kEdgeChunk)
+    bounds.insert(bounds.end() - 1, bounds.back() - kEdgeChunk);
   ImportProgress progress{0, static_cast<int64_t>(work.size())};
   const size_t chunks = bounds.size() - 1;
   std::optional<ReaderPool> readers;

@@ -46,7 +46,7 @@ namespace {
 
 // Reads one folder: image files to `out`, subfolders to `subdirs`.
 void scan_one(const std::string& current, std::vector<ScannedFile>& out, std::vector<std::string>& subdirs,
-              std::vector<ScanError>& errors) {
+              std::vector<ScanError>& errors, ScanStat stat_mode) {
   // readdir + fstatat on the open folder: one syscall per file, no path re-resolution.
   DIR* d = ::opendir(current.c_str());
   if (!d) {
@@ -65,6 +65,13 @@ void scan_one(const std::string& current, std::vector<ScannedFile>& out, std::ve
     }
     if (type != DT_REG && type != DT_UNKNOWN && type != DT_LNK) continue;
     if (type != DT_UNKNOWN && !has_image_extension(name)) continue;
+    if (type == DT_REG && stat_mode == ScanStat::kListOnly) {
+      ScannedFile f;
+      f.path = std::move(path);
+      f.stated = false;
+      out.push_back(std::move(f));
+      continue;
+    }
     struct stat st {};
     if (::fstatat(dfd, name, &st, 0) != 0) continue;  // dangling link: nothing to import
     if (S_ISDIR(st.st_mode)) {
@@ -79,7 +86,8 @@ void scan_one(const std::string& current, std::vector<ScannedFile>& out, std::ve
 
 }  // namespace
 
-void scan_folder(const std::string& dir, std::vector<ScannedFile>& out, std::vector<ScanError>& errors) {
+void scan_folder(const std::string& dir, std::vector<ScannedFile>& out, std::vector<ScanError>& errors,
+                 ScanStat stat_mode) {
   // Folders are taken from a shared queue by up to kScanThreads threads (a stat is a
   // syscall; on a 100k-file library the scan was a tenth of the import), each with its
   // own results, merged at the end.
@@ -105,7 +113,7 @@ void scan_folder(const std::string& dir, std::vector<ScannedFile>& out, std::vec
       ++busy;
       lock.unlock();
       subdirs.clear();
-      scan_one(current, mine.files, subdirs, mine.errors);
+      scan_one(current, mine.files, subdirs, mine.errors, stat_mode);
       lock.lock();
       --busy;
       for (auto& s : subdirs) pending.push_back(std::move(s));

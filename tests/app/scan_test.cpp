@@ -49,6 +49,26 @@ TEST(Scan, FindsEveryImageOnceInADeepWideTree) {
   }
   EXPECT_EQ(paths, expected);
 
+  // Listed only: the same files, without sizes; a linked file is still stat'ed.
+  ASSERT_TRUE(write_file_atomic(tmp / "outside.png", "12345678"));
+  fs::create_symlink(tmp / "outside.png", root + "/a1/link.png");
+  std::vector<ScannedFile> listed;
+  scan_folder(root, listed, errors, ScanStat::kListOnly);
+  EXPECT_TRUE(errors.empty());
+  std::set<std::string> listed_paths;
+  for (const auto& f : listed) {
+    listed_paths.insert(f.path);
+    if (f.path == root + "/a1/link.png") {
+      EXPECT_TRUE(f.stated);
+      EXPECT_EQ(f.size, 8);
+    } else {
+      EXPECT_FALSE(f.stated) << f.path;
+      EXPECT_EQ(f.size, 0) << f.path;
+    }
+  }
+  expected.insert(root + "/a1/link.png");
+  EXPECT_EQ(listed_paths, expected);
+
   std::vector<ScannedFile> none;
   scan_folder(tmp / "nowhere", none, errors);
   EXPECT_TRUE(none.empty());
