@@ -296,11 +296,8 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
       work.push_back({f, std::nullopt});
       continue;
     }
-    if (!f.stated) {  // listed under a folder given beside a catalogued one inside it
-      std::string error;
-      ScannedFile stated;
-      if (stat_file(f.path, stated, error)) f = std::move(stated);
-    }
+    // (A catalogued path is always stated: its folder has something catalogued under it.
+    // Were one not, it would be read again, never skipped unread.)
     if (f.stated && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns && !it->second.missing) {
       ++report.unchanged;
     } else {
