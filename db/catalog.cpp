@@ -720,6 +720,13 @@ IngestCounts Catalog::Impl::store(const std::vector<IngestItem>& batch) {
   return counts;
 }
 
+Status Catalog::commit_bulk() {
+  return guarded("committing a bulk transaction", [&]() -> Status {
+    impl_->commit_bulk();
+    return Ok{};
+  });
+}
+
 Status Catalog::set_bulk_mode(bool on, int64_t records_per_transaction) {
   return guarded("switching bulk mode", [&]() -> Status {
     if (!on) impl_->commit_bulk();

@@ -131,6 +131,11 @@ class Catalog {
   // back alone; the ones before it stay.
   static constexpr int64_t kBulkTransactionRecords = 32768;
   Status set_bulk_mode(bool on, int64_t records_per_transaction = kBulkTransactionRecords);
+  // In bulk mode, commits what is stored now (the next transaction starts with the next
+  // batch); otherwise nothing. An import commits some batches before its end, so the
+  // background checkpoint copies most of the last transaction while the final batches
+  // are stored, instead of the final checkpoint copying it all.
+  Status commit_bulk();
   // Stores a batch in one transaction (in bulk mode: see above).
   Result<IngestCounts> ingest(std::vector<IngestItem>& batch);
   Result<IngestCounts> ingest(std::vector<IngestItem>&& batch) { return ingest(batch); }

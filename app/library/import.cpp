@@ -32,6 +32,8 @@ namespace {
 constexpr size_t kMaxChunkBytes = size_t(64) << 20;
 // Files in the first and the last chunk of an import of several chunks (import_paths).
 constexpr size_t kEdgeChunk = 256;
+// Records a large import stores in its last transaction, at most (import_paths).
+constexpr size_t kTailRecords = 8192;
 
 int thread_count(int requested) {
   if (requested > 0) return requested;
@@ -351,6 +353,7 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+  bool tail_committed = false;
   for (size_t k = 0; k < chunks; ++k) {
     if (cancelled()) {
       report.cancelled = true;
@@ -370,6 +373,16 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
     }
     report.stored += *counts;
     readers->recycle(std::move(chunk.items));
+    // The last kTailRecords or so go in a transaction of their own: the one before commits
+    // while they are stored, and the background checkpoint copies it meanwhile.
+    if (bulk && !tail_committed && work.size() - bounds[k + 1] <= kTailRecords) {
+      tail_committed = true;
+      if (auto st = catalog.commit_bulk(); !st) {
+        readers.reset();
+        (void)catalog.set_bulk_mode(false);
+        return st.error();
+      }
+    }
     for (auto& f : chunk.failures) report.failures.push_back(std::move(f));
     progress.done = static_cast<int64_t>(bounds[k + 1]);
     if (options.on_progress) options.on_progress(progress);

@@ -172,9 +172,20 @@ TEST(Catalog, BulkBatchesShareATransactionAndAFailedBatchRollsBackAlone) {
     SQLite::Database other(path);
     EXPECT_EQ(other.execAndGet("SELECT count(*) FROM assets").getInt(), 0);  // not committed yet
   }
+  ASSERT_TRUE(c->commit_bulk());  // what is stored so far, seen by other connections
+  {
+    SQLite::Database other(path);
+    EXPECT_EQ(other.execAndGet("SELECT count(*) FROM assets").getInt(), 20);
+  }
+  ASSERT_TRUE(c->commit_bulk());  // nothing open: nothing to do
+  ASSERT_TRUE(c->ingest(batch("d", 3)));  // a new transaction with the next batch
+  {
+    SQLite::Database other(path);
+    EXPECT_EQ(other.execAndGet("SELECT count(*) FROM assets").getInt(), 20);
+  }
   c.reset();  // closes while in bulk mode
   SQLite::Database db(path);
-  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM assets").getInt(), 20);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM assets").getInt(), 23);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM files WHERE path LIKE '/bulk/b%'").getInt(), 0);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM prompt_fts WHERE prompt_fts MATCH 'c9'").getInt(), 1);
 }
