@@ -241,6 +241,34 @@ class ReaderPool {
   std::vector<std::thread> threads_;       // last: started once the members above exist
 };
 
+// Files listed without a stat have no size, so their chunks end by count alone: fine for
+// small files, but a chunk of 4096 large ones would leave little to overlap (and hold
+// much metadata). A sample of them decides: when their mean size would make a chunk of
+// `batch` files larger than kMaxChunkBytes, every one is stat'ed after all (on `threads`
+// threads; beside reading such files, a stat costs little).
+void stat_listed_files_unless_small(std::vector<ScannedFile>& found, size_t batch, int threads) {
+  constexpr size_t kSample = 32;
+  std::vector<size_t> listed;
+  for (size_t i = 0; i < found.size(); ++i)
+    if (!found[i].stated) listed.push_back(i);
+  if (listed.empty()) return;
+  auto stat_one = [&](size_t i) {
+    std::string error;
+    ScannedFile f;
+    if (stat_file(found[i].path, f, error)) found[i] = std::move(f);  // else left to the reader to report
+  };
+  int64_t bytes = 0, sampled = 0;
+  for (size_t k = 0; k < std::min(kSample, listed.size()); ++k) {
+    const size_t i = listed[k * listed.size() / std::min(kSample, listed.size())];
+    stat_one(i);
+    if (found[i].stated) bytes += found[i].size, ++sampled;
+  }
+  if (sampled == 0 || static_cast<size_t>(bytes / sampled) * batch <= kMaxChunkBytes) return;
+  parallel_for(listed.size(), threads, [&](size_t k) {
+    if (!found[listed[k]].stated) stat_one(listed[k]);
+  });
+}
+
 bool is_under(const std::string& path, const std::string& root) {
   return path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
 }
@@ -282,6 +310,7 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
   found.erase(std::unique(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path == b.path; }),
               found.end());
   report.scanned = static_cast<int64_t>(found.size());
+  stat_listed_files_unless_small(found, std::max<size_t>(1, options.batch_size), thread_count(options.threads));
 
   std::vector<WorkItem> work;
   work.reserve(found.size());

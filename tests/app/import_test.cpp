@@ -7,6 +7,7 @@
 #include <set>
 
 #include "app/library/library.h"
+#include "app/library/scan.h"
 #include "core/file_io.h"
 #include "core/own_format.h"
 #include "db/import_folders.h"
@@ -97,6 +98,44 @@ TEST_F(ImportTest, ManyChunksWithScatteredFailuresStoreEachGoodFileOnce) {
   auto all = catalog->search("shared");
   ASSERT_TRUE(all);
   EXPECT_EQ(all->entries.size(), 40 - broken.size());
+}
+
+// A first import lists a new folder without a stat per file (or stats them all when a
+// sample says they are large): either way the catalog keeps each file's true size and
+// mtime, and a re-import skips them all unread.
+TEST_F(ImportTest, NewFoldersOfSmallAndLargeFilesKeepTrueSizesAndMtimes) {
+  for (const bool large : {false, true}) {
+    const fs::path dir = images / (large ? "large" : "small");
+    fs::create_directories(dir);
+    for (int i = 0; i < 6; ++i) {
+      auto bytes = encode_png(make_image(8, 8, static_cast<uint32_t>(i)),
+                              {{"parameters", "size test\nSteps: 20, Seed: " + std::to_string(i)},
+                               {"padding", std::string(large ? 40000 : 10, 'p')}});
+      ASSERT_TRUE(bytes);
+      ASSERT_TRUE(write_file_atomic((dir / ("f" + std::to_string(i) + ".png")).string(), *bytes));
+    }
+    ImportOptions opt;  // the default batch: 4096 files of 40 KB would exceed a chunk's bytes
+    auto r = import_paths(*catalog, {dir.string()}, opt);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->stored.new_assets, 6);
+    auto states = catalog->file_states();
+    ASSERT_TRUE(states);
+    for (int i = 0; i < 6; ++i) {
+      const std::string path = (dir / ("f" + std::to_string(i) + ".png")).string();
+      ScannedFile truth;
+      std::string error;
+      ASSERT_TRUE(stat_file(path, truth, error)) << error;
+      ASSERT_TRUE(states->count(path)) << path;
+      EXPECT_EQ(states->at(path).size, truth.size) << path;
+      EXPECT_EQ(states->at(path).mtime_ns, truth.mtime_ns) << path;
+      if (large) {
+        EXPECT_GT(truth.size, 40000);
+      }
+    }
+    auto again = import_paths(*catalog, {dir.string()}, opt);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->unchanged, 6);
+  }
 }
 
 TEST_F(ImportTest, ReimportSkipsUnchangedRereadsChangedAndRelinksMoved) {
