@@ -843,14 +843,19 @@ std::string caption_zh(const Scene& scene) {
   return out;
 }
 
-std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, bool unsized_means_medium) {
+std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, const CaptionOptions& options) {
   Rng rng(seed, index, kCaptionStream);
   const bool zh = rng.below(2) == 1;
   Scene s = scene;
   if (rng.below(100) < kShortCaptionPercent) {
-    const int variant = rng.below(3);  // 0: no size, 1: no background, 2: just "red circle"
+    // 0: no size, 1: no background, 2: just "red circle", 3: no position
+    const int variant = rng.below(options.position_optional ? 4 : 3);
+    if (variant == 3) {
+      for (Object& o : s.objects) o.position_given = false;
+      return zh ? caption_zh(s) : caption_en(s);
+    }
     if (variant != 1)
-      for (Object& o : s.objects) o.size_given = unsized_means_medium && o.size != Size::kMedium;
+      for (Object& o : s.objects) o.size_given = options.unsized_means_medium && o.size != Size::kMedium;
     if (variant == 2)
       for (Object& o : s.objects) o.position_given = false;
     if (variant != 0) s.background_given = false;

@@ -69,11 +69,20 @@ Scene random_scene(uint64_t seed, uint64_t index, const std::vector<int>& shape_
 std::string caption_en(const Scene& scene);
 // "黄白条纹背景左上角的红色小圆和右下角的绿色大星星"; "蓝白渐变背景", "蓝色背景".
 std::string caption_zh(const Scene& scene);
+// What short captions may leave out (random_caption); the defaults are the captions every
+// model before these options was trained on, and the eval's.
+struct CaptionOptions {
+  // A short caption leaves out only a medium object's size: "a red circle" is then always
+  // a medium one (as parse_caption reads it), never a blend of sizes.
+  bool unsized_means_medium = false;
+  // A fourth kind of short caption: no position, size and background kept ("a blue heart
+  // on a white background"), as users write them.
+  bool position_optional = false;
+};
 // English or Chinese about half each; 10% are short (no size, no background, or just
-// "red circle") so short prompts are in the training distribution too.
-// With `unsized_means_medium`, a short caption leaves out only a medium object's size: "a
-// red circle" is then always a medium one (as parse_caption reads it), never a blend of sizes.
-std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, bool unsized_means_medium = false);
+// "red circle"; with options, see CaptionOptions) so short prompts are in the training
+// distribution too.
+std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, const CaptionOptions& options = {});
 
 // RGB8, row-major, width*height*3, anti-aliased by analytic coverage of signed distances.
 // Sizes and positions scale with the image (designed for 64x64, fine from 32 to 256).

@@ -76,6 +76,7 @@ std::string config_to_json(const Config& c) {
   if (!c.shape_weights.empty()) j["shape_weights"] = c.shape_weights;
   if (!c.size_weights.empty()) j["size_weights"] = c.size_weights;
   if (c.unsized_means_medium) j["unsized_means_medium"] = true;
+  if (c.position_optional) j["position_optional"] = true;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
@@ -108,6 +109,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.shape_weights = j.value("shape_weights", std::vector<int>{});
     c.size_weights = j.value("size_weights", std::vector<int>{});
     c.unsized_means_medium = j.value("unsized_means_medium", false);
+    c.position_optional = j.value("position_optional", false);
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();

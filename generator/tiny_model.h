@@ -70,6 +70,10 @@ struct Config {
   // (shapes::random_caption): "a red star" then shows a medium star, not a blend of the three
   // sizes (which the eval's size-less prompts drew right 0.19 of the time).
   bool unsized_means_medium = false;
+  // Short training captions may also leave out the positions alone, keeping the
+  // background (shapes::CaptionOptions): no caption did, and "a blue heart on a white
+  // background" rendered as clouds.
+  bool position_optional = false;
   // The default guidance scale at sampling. 2 scored best over 200 held-out prompts for
   // the shipped model (background 0.96 at 2, 0.88 at 2.5, 0.43 at 4: stronger guidance
   // over-saturates flat colours); a model.json without "guidance" gets this too.

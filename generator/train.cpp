@@ -83,7 +83,7 @@ Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
         std::copy(f.begin(), f.end(), mask.begin() + static_cast<ptrdiff_t>(pixels / 3 * b));
       }
       bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
-      auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index, c.unsized_means_medium));
+      auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index, {c.unsized_means_medium, c.position_optional}));
       std::copy(t.begin(), t.end(), ids.begin() + static_cast<ptrdiff_t>(width * b));
     }
   });
@@ -197,6 +197,7 @@ Status train_tiny(const TrainOptions& o) {
       if (!o.shape_weights.empty()) config.shape_weights = o.shape_weights;
       if (!o.size_weights.empty()) config.size_weights = o.size_weights;
       if (o.unsized_means_medium) config.unsized_means_medium = true;
+      if (o.position_optional) config.position_optional = true;
       if (auto problem = tiny::shape_weights_error(config.shape_weights)) return make_error("training: " + *problem);
       if (auto problem = tiny::size_weights_error(config.size_weights)) return make_error("training: " + *problem);
     }

@@ -50,6 +50,7 @@ struct TrainOptions {
   std::vector<int> shape_weights;  // empty: init_from's, or alike
   std::vector<int> size_weights;   // the same
   bool unsized_means_medium = false;  // true: set it (false: init_from's, or off)
+  bool position_optional = false;     // the same
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
   int fine = 0;        // a fresh run: a full-resolution head this wide (tiny::Config::fine)
   // A fresh run that starts from another checkpoint's weights and configuration (its

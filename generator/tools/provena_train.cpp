@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
     else if (a == "--shape-weights") o.shape_weights = weight_list(a, value());
     else if (a == "--size-weights") o.size_weights = weight_list(a, value());
     else if (a == "--unsized-means-medium") o.unsized_means_medium = true;
+    else if (a == "--position-optional") o.position_optional = true;
     else if (a == "--init-from") o.init_from = value();
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M [--lr-by-clock]]\n"
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
                            "                                                  diamond, cross, heart is drawn; default alike)\n"
                            "                     [--size-weights W,W,W]   (the same for small, medium, large)\n"
                            "                     [--unsized-means-medium]   (short captions leave out only a medium object's size)\n"
+                           "                     [--position-optional]   (short captions may leave out positions alone)\n"
                            "                     [--init-from CKPT|MODEL_DIR]   (a fresh run from those weights)\n"
                            "       provena-train --dir CKPT --export DIR\n");
       return 2;

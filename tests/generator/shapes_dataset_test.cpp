@@ -209,7 +209,7 @@ TEST(ShapesCaption, UnsizedMeansMediumLeavesOutOnlyMediumSizes) {
   for (int i = 0; i < kManyScenes; ++i) {
     const Scene s = random_scene(kSeed, uint64_t(i));
     const std::string plain = random_caption(s, kSeed, uint64_t(i));
-    const std::string medium = random_caption(s, kSeed, uint64_t(i), /*unsized_means_medium=*/true);
+    const std::string medium = random_caption(s, kSeed, uint64_t(i), {/*unsized_means_medium=*/true});
     auto a = parse_caption(plain), b = parse_caption(medium);
     ASSERT_TRUE(a && b) << plain << " / " << medium;
     ASSERT_EQ(a->objects.size(), s.objects.size()) << plain;
@@ -232,6 +232,30 @@ TEST(ShapesCaption, UnsizedMeansMediumLeavesOutOnlyMediumSizes) {
   }
   EXPECT_GT(unsized, 100);
   EXPECT_GT(kept, unsized / 2);  // two sizes of three are named
+}
+
+TEST(ShapesCaption, PositionOptionalAddsCaptionsWithABackgroundAndNoPosition) {
+  int without_position = 0, plain_without_position = 0;
+  for (int i = 0; i < kManyScenes; ++i) {
+    const Scene s = random_scene(kSeed, uint64_t(i));
+    auto plain = parse_caption(random_caption(s, kSeed, uint64_t(i)));
+    const std::string c = random_caption(s, kSeed, uint64_t(i), {false, /*position_optional=*/true});
+    auto parsed = parse_caption(c);
+    ASSERT_TRUE(plain && parsed) << c;
+    ASSERT_EQ(parsed->objects.size(), s.objects.size()) << c;
+    EXPECT_TRUE(c == caption_en(*parsed) || c == caption_zh(*parsed)) << c;
+    const bool positionless = parsed->background_given && !parsed->objects[0].position_given;
+    plain_without_position += plain->background_given && !plain->objects[0].position_given;
+    if (!positionless) continue;
+    ++without_position;
+    for (size_t k = 0; k < s.objects.size(); ++k) {
+      EXPECT_FALSE(parsed->objects[k].position_given) << c;
+      EXPECT_TRUE(parsed->objects[k].size_given) << c;  // only the positions are left out
+      EXPECT_EQ(parsed->objects[k].size, s.objects[k].size) << c;
+    }
+  }
+  EXPECT_EQ(plain_without_position, 0);  // no such caption without the option
+  EXPECT_NEAR(without_position / double(kManyScenes), 0.10 / 4, 0.012);
 }
 
 TEST(ShapesParse, RoundTripsRandomScenesInBothLanguages) {

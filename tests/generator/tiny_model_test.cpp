@@ -95,6 +95,10 @@ TEST(TinyModel, ConfigAndWeightsRoundTrip) {
   c.unsized_means_medium = true;
   EXPECT_TRUE(tiny::config_from_json(tiny::config_to_json(c))->unsized_means_medium);
   c.unsized_means_medium = false;
+  EXPECT_FALSE(parsed->position_optional);
+  c.position_optional = true;
+  EXPECT_TRUE(tiny::config_from_json(tiny::config_to_json(c))->position_optional);
+  c.position_optional = false;
   EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
   EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
   torch::manual_seed(1);
@@ -366,6 +370,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.shape_weights = {1, 2, 1, 5, 1, 1, 2, 1};  // and more stars
   grown.size_weights = {2, 1, 1};                   // and small objects
   grown.unsized_means_medium = true;                // and "a red circle" medium
+  grown.position_optional = true;                   // and captions without positions
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -379,6 +384,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(config->shape_weights, grown.shape_weights);
   EXPECT_EQ(config->size_weights, grown.size_weights);
   EXPECT_TRUE(config->unsized_means_medium);
+  EXPECT_TRUE(config->position_optional);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
@@ -409,6 +415,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(again_config->shape_weights, grown.shape_weights);  // and training choices
   EXPECT_EQ(again_config->size_weights, grown.size_weights);
   EXPECT_TRUE(again_config->unsized_means_medium);
+  EXPECT_TRUE(again_config->position_optional);
   auto odd = again;
   odd.checkpoint_dir = dir / "odd";
   odd.shape_weights = {1, 2, 3};
