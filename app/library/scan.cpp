@@ -47,7 +47,8 @@ namespace {
 // Reads one folder: image files to `out`, subfolders to `subdirs`.
 void scan_one(const std::string& current, std::vector<ScannedFile>& out, std::vector<std::string>& subdirs,
               std::vector<ScanError>& errors, ScanStat stat_mode) {
-  // readdir + fstatat on the open folder: one syscall per file, no path re-resolution.
+  // readdir, and fstatat on the open folder (one syscall per file, no path re-resolution)
+  // for each file unless the scan only lists (ScanStat::kListOnly).
   DIR* d = ::opendir(current.c_str());
   if (!d) {
     errors.push_back({current, std::string("cannot open folder (") + std::strerror(errno) + ")"});
