@@ -23,7 +23,6 @@ constexpr int kPlacementAttempts = 32;  // then the scene keeps one object
 constexpr float kMinContrast = 90.0f;
 constexpr int kMinStripes = 4, kStripeChoices = 3;  // 4..6 stripes
 constexpr int kStripeSupersample = 4;
-constexpr int kShortCaptionPercent = 10;
 // Independent streams per (seed, index), so captions can change without moving scenes.
 constexpr uint64_t kSceneStream = 1, kCaptionStream = 2;
 
@@ -847,7 +846,7 @@ std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, co
   Rng rng(seed, index, kCaptionStream);
   const bool zh = rng.below(2) == 1;
   Scene s = scene;
-  if (rng.below(100) < kShortCaptionPercent) {
+  if (rng.below(100) < static_cast<uint64_t>(options.short_percent)) {
     // 0: no size, 1: no background, 2: just "red circle", 3: no position
     const int variant = rng.below(options.position_optional ? 4 : 3);
     if (variant == 3) {

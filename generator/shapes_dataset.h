@@ -71,6 +71,7 @@ std::string caption_en(const Scene& scene);
 std::string caption_zh(const Scene& scene);
 // What short captions may leave out (random_caption); the defaults are the captions every
 // model before these options was trained on, and the eval's.
+inline constexpr int kShortCaptionPercent = 10;
 struct CaptionOptions {
   // A short caption leaves out only a medium object's size: "a red circle" is then always
   // a medium one (as parse_caption reads it), never a blend of sizes.
@@ -78,8 +79,11 @@ struct CaptionOptions {
   // A fourth kind of short caption: no position, size and background kept ("a blue heart
   // on a white background"), as users write them.
   bool position_optional = false;
+  // Percent of captions that are short (0..100): 10, the share every model before it saw;
+  // more gives each kind of short caption a larger share.
+  int short_percent = kShortCaptionPercent;
 };
-// English or Chinese about half each; 10% are short (no size, no background, or just
+// English or Chinese about half each; 10% (short_percent) are short (no size, no background, or just
 // "red circle"; with options, see CaptionOptions) so short prompts are in the training
 // distribution too.
 std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, const CaptionOptions& options = {});

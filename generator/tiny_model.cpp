@@ -77,6 +77,7 @@ std::string config_to_json(const Config& c) {
   if (!c.size_weights.empty()) j["size_weights"] = c.size_weights;
   if (c.unsized_means_medium) j["unsized_means_medium"] = true;
   if (c.position_optional) j["position_optional"] = true;
+  if (c.short_caption_percent != shapes::kShortCaptionPercent) j["short_caption_percent"] = c.short_caption_percent;
   j["guidance"] = c.guidance;
   if (c.edm_sigma_data > 0) j["edm_sigma_data"] = c.edm_sigma_data;
   return j.dump(1);
@@ -110,6 +111,7 @@ Result<Config> config_from_json(std::string_view text) {
     c.size_weights = j.value("size_weights", std::vector<int>{});
     c.unsized_means_medium = j.value("unsized_means_medium", false);
     c.position_optional = j.value("position_optional", false);
+    c.short_caption_percent = j.value("short_caption_percent", shapes::kShortCaptionPercent);
     c.guidance = j.value("guidance", c.guidance);
     c.edm_sigma_data = j.value("edm_sigma_data", 0.0);
     c.vocab = j.at("vocab").get<std::vector<std::string>>();
@@ -122,6 +124,8 @@ Result<Config> config_from_json(std::string_view text) {
     return make_error("model config: inconsistent sizes");
   if (auto problem = shape_weights_error(c.shape_weights)) return make_error("model config: " + *problem);
   if (auto problem = size_weights_error(c.size_weights)) return make_error("model config: " + *problem);
+  if (c.short_caption_percent < 0 || c.short_caption_percent > 100)
+    return make_error("model config: short_caption_percent must be 0..100, not " + std::to_string(c.short_caption_percent));
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "core/file_io.h"
@@ -83,7 +84,7 @@ Batch make_batch(const tiny::Config& c, const TrainOptions& o, int64_t step) {
         std::copy(f.begin(), f.end(), mask.begin() + static_cast<ptrdiff_t>(pixels / 3 * b));
       }
       bool drop = static_cast<double>(mix(o.seed ^ mix(index)) >> 11) * 0x1.0p-53 < kCaptionDropout;
-      auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index, {c.unsized_means_medium, c.position_optional}));
+      auto t = tiny::tokenize(c, drop ? std::string() : shapes::random_caption(scene, o.seed, index, {c.unsized_means_medium, c.position_optional, c.short_caption_percent}));
       std::copy(t.begin(), t.end(), ids.begin() + static_cast<ptrdiff_t>(width * b));
     }
   });
@@ -116,10 +117,32 @@ Result<torch::Device> training_device(const std::string& name) {
   return torch::Device(torch::kCPU);
 }
 
-Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim::AdamW& opt, const tiny::Config& c,
-                       int64_t step, const TrainOptions& o, double loss) {
+// The decay of the weights' moving average at `step`: o.ema_decay, but lower while few steps
+// have passed ((1 + step) / (10 + step)), so the average does not hold on to the initial weights.
+double ema_decay_at(const TrainOptions& o, int64_t step) {
+  return std::min(o.ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+}
+
+// ema = d ema + (1 - d) model, parameter by parameter; buffers are copied.
+void update_ema(tiny::Model& ema, tiny::Model& model, double decay) {
+  torch::NoGradGuard no_grad;
+  auto target = ema->parameters(), source = model->parameters();
+  for (size_t i = 0; i < target.size(); ++i) target[i].mul_(decay).add_(source[i].detach(), 1 - decay);
+  auto target_buffers = ema->buffers(), source_buffers = model->buffers();
+  for (size_t i = 0; i < target_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
+}
+
+void copy_weights(tiny::Model& to, tiny::Model& from) { update_ema(to, from, 0); }
+
+Status save_checkpoint(const std::string& dir, tiny::Model& model, tiny::Model* ema, torch::optim::AdamW& opt,
+                       const tiny::Config& c, int64_t step, const TrainOptions& o, double loss) {
   std::map<std::string, std::string> meta = {{"step", std::to_string(step)}, {"seed", std::to_string(o.seed)}};
   if (auto st = write_file_atomic(dir + "/weights.safetensors", tiny::save_weights(model, meta)); !st) return st;
+  if (ema != nullptr) {
+    if (auto st = write_file_atomic(dir + "/ema.safetensors", tiny::save_weights(*ema, meta)); !st) return st;
+  } else {
+    fs::remove(dir + "/ema.safetensors");  // resumed without one: an old average would be exported
+  }
   if (auto st = write_file_atomic(dir + "/config.json", tiny::config_to_json(c)); !st) return st;
   const torch::Device device = model->parameters().front().device();
   move_optimizer_state(opt, torch::kCPU);
@@ -127,6 +150,7 @@ Status save_checkpoint(const std::string& dir, tiny::Model& model, torch::optim:
   move_optimizer_state(opt, device);
   fs::rename(dir + "/optimizer.pt.tmp", dir + "/optimizer.pt");
   json state = {{"step", step}, {"steps", o.steps}, {"seed", o.seed}, {"batch", o.batch}, {"loss", loss}};
+  if (ema != nullptr) state["ema_decay"] = o.ema_decay;
   return write_file_atomic(dir + "/state.json", state.dump(1));
 }
 
@@ -146,6 +170,8 @@ std::vector<float> object_loss_factors(const std::vector<uint8_t>& covered, doub
 
 Status train_tiny(const TrainOptions& o) {
   try {
+    if (!(o.ema_decay >= 0 && o.ema_decay < 1))
+      return make_error("training: the moving average's decay must be in [0, 1), not " + std::to_string(o.ema_decay));
     use_compute_threads(o.threads);
     auto device = training_device(o.device);
     if (!device) return device.error();
@@ -198,8 +224,11 @@ Status train_tiny(const TrainOptions& o) {
       if (!o.size_weights.empty()) config.size_weights = o.size_weights;
       if (o.unsized_means_medium) config.unsized_means_medium = true;
       if (o.position_optional) config.position_optional = true;
+      if (o.short_caption_percent >= 0) config.short_caption_percent = o.short_caption_percent;
       if (auto problem = tiny::shape_weights_error(config.shape_weights)) return make_error("training: " + *problem);
       if (auto problem = tiny::size_weights_error(config.size_weights)) return make_error("training: " + *problem);
+      if (config.short_caption_percent > 100)
+        return make_error("training: --short-captions must be 0..100, not " + std::to_string(config.short_caption_percent));
     }
     torch::manual_seed(o.seed);
     tiny::Model model(config);
@@ -214,6 +243,21 @@ Status train_tiny(const TrainOptions& o) {
         return st;
     }
     model->to(*device);
+    // The weights' moving average (o.ema_decay > 0): starts as the weights, or resumes.
+    std::optional<tiny::Model> ema;
+    if (o.ema_decay > 0) {
+      ema.emplace(config);
+      (*ema)->to(*device);
+      copy_weights(*ema, model);
+      const std::string saved = o.checkpoint_dir + "/ema.safetensors";
+      if (resume && fs::exists(saved)) {
+        auto bytes = read_file(saved);
+        if (!bytes) return bytes.error();
+        if (auto st = tiny::load_weights(*ema, *bytes, saved); !st) return st;
+        (*ema)->to(*device);
+      }
+      for (auto& p : (*ema)->parameters()) p.requires_grad_(false);
+    }
     torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(0.01));
     if (resume && fs::exists(o.checkpoint_dir + "/optimizer.pt")) {
       torch::load(opt, o.checkpoint_dir + "/optimizer.pt");
@@ -248,6 +292,7 @@ Status train_tiny(const TrainOptions& o) {
       loss.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
       opt.step();
+      if (ema) update_ema(*ema, model, ema_decay_at(o, step));
       ++step;
       loss_sum += loss.item<double>();
       ++loss_n;
@@ -261,7 +306,7 @@ Status train_tiny(const TrainOptions& o) {
         loss_n = 0;
       }
       if (step % o.checkpoint_every == 0 || step == o.steps || out_of_time)
-        if (auto st = save_checkpoint(o.checkpoint_dir, model, opt, config, step, o, last_loss); !st) return st;
+        if (auto st = save_checkpoint(o.checkpoint_dir, model, ema ? &*ema : nullptr, opt, config, step, o, last_loss); !st) return st;
       if (out_of_time) break;
     }
     return Ok{};
@@ -272,7 +317,10 @@ Status train_tiny(const TrainOptions& o) {
 
 Status export_tiny(const std::string& checkpoint_dir, const std::string& out_dir) {
   try {
-    auto weights = read_file(checkpoint_dir + "/weights.safetensors");
+    // The moving average when the run kept one: what a sampler should use.
+    const std::string weights_path =
+        checkpoint_dir + (fs::exists(checkpoint_dir + "/ema.safetensors") ? "/ema.safetensors" : "/weights.safetensors");
+    auto weights = read_file(weights_path);
     if (!weights) return weights.error();
     auto config_text = read_file(checkpoint_dir + "/config.json");
     if (!config_text) return config_text.error();
@@ -281,7 +329,7 @@ Status export_tiny(const std::string& checkpoint_dir, const std::string& out_dir
     auto state_text = read_file(checkpoint_dir + "/state.json");
     auto state = json::parse(state_text ? *state_text : std::string("{}"), nullptr, false);
     tiny::Model model(*config);
-    if (auto st = tiny::load_weights(model, *weights, checkpoint_dir + "/weights.safetensors"); !st) return st;
+    if (auto st = tiny::load_weights(model, *weights, weights_path); !st) return st;
     // Half precision: the shipped model stays under 16 MB; generation computes in float32.
     std::map<std::string, std::string> meta = {{"family", "tiny-flow"}};
     if (state.is_object()) meta["trained_steps"] = std::to_string(state.value("step", int64_t(0)));

@@ -33,6 +33,10 @@ struct TrainOptions {
   // end first), so a run boxed into a GPU lease ends at the low rate whatever its speed.
   bool lr_follows_clock = false;
   int threads = 0;         // 0: all cores
+  // > 0: keep an exponential moving average of the weights with this decay (e.g. 0.999;
+  // lower over the first steps, see train.cpp), saved as CKPT/ema.safetensors beside the
+  // weights; export_tiny then exports the average. 0: none.
+  double ema_decay = 0;
   // Where the model trains: auto (CUDA when available), cpu, cuda. Batches are rendered
   // and noise is drawn on the CPU either way (the same numbers on every device), in
   // parallel over the batch.
@@ -51,6 +55,7 @@ struct TrainOptions {
   std::vector<int> size_weights;   // the same
   bool unsized_means_medium = false;  // true: set it (false: init_from's, or off)
   bool position_optional = false;     // the same
+  int short_caption_percent = -1;     // 0..100 (< 0: init_from's, or shapes::kShortCaptionPercent)
   bool attn0 = false;  // a fresh run: attention at the top level too (tiny::Config::attn0)
   int fine = 0;        // a fresh run: a full-resolution head this wide (tiny::Config::fine)
   // A fresh run that starts from another checkpoint's weights and configuration (its
@@ -68,7 +73,7 @@ Status train_tiny(const TrainOptions& options);
 std::vector<float> object_loss_factors(const std::vector<uint8_t>& covered, double balance);
 
 // Writes DIR/model.safetensors, DIR/model.json (config) and DIR/model.sha256 from a
-// checkpoint: the layout of assets/tiny-flow/.
+// checkpoint (its weights' moving average when it has one): the layout of assets/tiny-flow/.
 Status export_tiny(const std::string& checkpoint_dir, const std::string& out_dir);
 
 }  // namespace provena

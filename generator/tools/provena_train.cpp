@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::atoi(value());
     else if (a == "--device") o.device = value();
     else if (a == "--lr") o.learning_rate = std::atof(value());
+    else if (a == "--ema") o.ema_decay = std::atof(value());
     else if (a == "--export") export_dir = value();
     else if (a == "--ch0") o.ch0 = std::atoi(value());
     else if (a == "--ch1") o.ch1 = std::atoi(value());
@@ -71,10 +72,11 @@ int main(int argc, char** argv) {
     else if (a == "--size-weights") o.size_weights = weight_list(a, value());
     else if (a == "--unsized-means-medium") o.unsized_means_medium = true;
     else if (a == "--position-optional") o.position_optional = true;
+    else if (a == "--short-captions") o.short_caption_percent = std::atoi(value());
     else if (a == "--init-from") o.init_from = value();
     else {
       std::fprintf(stderr, "usage: provena-train --dir CKPT [--steps N] [--batch B] [--seed S] [--max-minutes M [--lr-by-clock]]\n"
-                           "                     [--threads T] [--device auto|cpu|cuda] [--lr X]\n"
+                           "                     [--threads T] [--device auto|cpu|cuda] [--lr X] [--ema D]   (D: the weights' moving average's decay)\n"
                            "                     [--patch P --ch0 C --ch1 C --ch2 C] [--attn0] [--fine C]\n"
                            "                     [--train-mix F]   (fraction of timesteps drawn unshifted)\n"
                            "                     [--edm SIGMA_DATA]   (EDM preconditioning, e.g. 0.5)\n"
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
                            "                     [--size-weights W,W,W]   (the same for small, medium, large)\n"
                            "                     [--unsized-means-medium]   (short captions leave out only a medium object's size)\n"
                            "                     [--position-optional]   (short captions may leave out positions alone)\n"
+                           "                     [--short-captions P]   (percent of captions that are short; default 10)\n"
                            "                     [--init-from CKPT|MODEL_DIR]   (a fresh run from those weights)\n"
                            "       provena-train --dir CKPT --export DIR\n");
       return 2;

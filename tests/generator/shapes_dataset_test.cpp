@@ -258,6 +258,22 @@ TEST(ShapesCaption, PositionOptionalAddsCaptionsWithABackgroundAndNoPosition) {
   EXPECT_NEAR(without_position / double(kManyScenes), 0.10 / 4, 0.012);
 }
 
+TEST(ShapesCaption, ShortPercentSetsTheShareOfShortCaptions) {
+  for (int percent : {0, 10, 40}) {
+    int short_ones = 0;
+    for (int i = 0; i < kManyScenes; ++i) {
+      const Scene s = random_scene(kSeed, uint64_t(i));
+      auto parsed = parse_caption(random_caption(s, kSeed, uint64_t(i), {false, false, percent}));
+      ASSERT_TRUE(parsed);
+      // Every full caption names the background and each object's size and position.
+      bool full = parsed->background_given;
+      for (const Object& o : parsed->objects) full = full && o.size_given && o.position_given;
+      short_ones += !full;
+    }
+    EXPECT_NEAR(short_ones / double(kManyScenes), percent / 100.0, 0.025) << percent;
+  }
+}
+
 TEST(ShapesParse, RoundTripsRandomScenesInBothLanguages) {
   for (int i = 0; i < kManyScenes; ++i) {
     const Scene s = random_scene(kSeed, uint64_t(i));

@@ -99,6 +99,12 @@ TEST(TinyModel, ConfigAndWeightsRoundTrip) {
   c.position_optional = true;
   EXPECT_TRUE(tiny::config_from_json(tiny::config_to_json(c))->position_optional);
   c.position_optional = false;
+  EXPECT_EQ(parsed->short_caption_percent, 10);
+  c.short_caption_percent = 40;
+  EXPECT_EQ(tiny::config_from_json(tiny::config_to_json(c))->short_caption_percent, 40);
+  c.short_caption_percent = 101;
+  EXPECT_FALSE(tiny::config_from_json(tiny::config_to_json(c)));
+  c.short_caption_percent = 10;
   EXPECT_FALSE(tiny::config_from_json("{\"family\":\"sd1\"}"));
   EXPECT_FALSE(tiny::config_from_json(R"({"family":"tiny-flow","resolution":30,"patch":4})"));
   torch::manual_seed(1);
@@ -371,6 +377,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.size_weights = {2, 1, 1};                   // and small objects
   grown.unsized_means_medium = true;                // and "a red circle" medium
   grown.position_optional = true;                   // and captions without positions
+  grown.short_caption_percent = 30;                 // and more short captions
   grown.seed = 7;
   ASSERT_TRUE(train_tiny(grown));
   auto config = tiny::config_from_json(*read_file(dir / "grown/config.json"));
@@ -385,6 +392,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(config->size_weights, grown.size_weights);
   EXPECT_TRUE(config->unsized_means_medium);
   EXPECT_TRUE(config->position_optional);
+  EXPECT_EQ(config->short_caption_percent, 30);
   ASSERT_TRUE(export_tiny(dir / "grown", dir / "model"));
   auto p = Pipeline::load(dir / "model", "cpu");
   ASSERT_TRUE(p) << p.error().message;
@@ -416,6 +424,7 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   EXPECT_EQ(again_config->size_weights, grown.size_weights);
   EXPECT_TRUE(again_config->unsized_means_medium);
   EXPECT_TRUE(again_config->position_optional);
+  EXPECT_EQ(again_config->short_caption_percent, 30);
   auto odd = again;
   odd.checkpoint_dir = dir / "odd";
   odd.shape_weights = {1, 2, 3};
@@ -430,6 +439,56 @@ TEST(Training, StartsFromAnotherCheckpoint) {
   grown.init_from = dir / "nowhere";
   grown.checkpoint_dir = dir / "other";
   EXPECT_FALSE(train_tiny(grown));
+}
+
+// The largest |a - b| over one tensor of two safetensors files.
+double max_difference(const std::string& a_path, const std::string& b_path, const std::string& name) {
+  auto a = SafetensorsFile::open(a_path), b = SafetensorsFile::open(b_path);
+  if (!a || !b) return -1;
+  auto x = a->read_f32(name), y = b->read_f32(name);
+  if (!x || !y || x->size() != y->size()) return -1;
+  double worst = 0;
+  for (size_t i = 0; i < x->size(); ++i) worst = std::max(worst, double(std::abs((*x)[i] - (*y)[i])));
+  return worst;
+}
+
+// --ema: the moving average is saved beside the weights, resumes bit for bit, and is what
+// the export ships; a run resumed without it drops the stale average.
+TEST(Training, KeepsAMovingAverageThroughAResumeAndExportsIt) {
+  testing::TempDir dir;
+  TrainOptions o = one_step_run(dir / "a");
+  o.steps = 3;
+  o.checkpoint_every = 2;
+  o.ema_decay = 0.999;
+  o.learning_rate = 10;  // steps of 0.1, 0.2, 0.3 in the warm-up: the average visibly lags
+  ASSERT_TRUE(train_tiny(o));
+  auto b = o;
+  b.checkpoint_dir = dir / "b";
+  b.steps = 2;
+  ASSERT_TRUE(train_tiny(b));
+  b.steps = 3;
+  ASSERT_TRUE(train_tiny(b));
+  EXPECT_EQ(*read_file(dir / "a/ema.safetensors"), *read_file(dir / "b/ema.safetensors"));
+  EXPECT_EQ(*read_file(dir / "a/weights.safetensors"), *read_file(dir / "b/weights.safetensors"));
+  const std::string name = "in_conv.weight";
+  const double lag = max_difference(dir / "a/ema.safetensors", dir / "a/weights.safetensors", name);
+  EXPECT_GT(lag, 0.02);
+  ASSERT_TRUE(export_tiny(dir / "a", dir / "model"));
+  EXPECT_LT(max_difference(dir / "model/model.safetensors", dir / "a/ema.safetensors", name), 2e-3);
+  EXPECT_GT(max_difference(dir / "model/model.safetensors", dir / "a/weights.safetensors", name), 0.02);
+  auto without = o;
+  without.ema_decay = 0;
+  without.steps = 4;
+  ASSERT_TRUE(train_tiny(without));
+  EXPECT_FALSE(std::filesystem::exists(dir / "a/ema.safetensors"));
+  ASSERT_TRUE(export_tiny(dir / "a", dir / "plain"));
+  EXPECT_LT(max_difference(dir / "plain/model.safetensors", dir / "a/weights.safetensors", name), 2e-3);
+  auto odd = o;
+  odd.checkpoint_dir = dir / "odd";
+  odd.ema_decay = 1;
+  auto refused = train_tiny(odd);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("moving average"), std::string::npos) << refused.error().message;
 }
 
 TEST(Training, DeterministicAndResumable) {
