@@ -1,6 +1,6 @@
 // generate_bench: images/s of the embedded model on this machine at the default settings
 // (8 steps, guidance 4, batch 8) and its eval scores (generator/eval.h).
-//   generate_bench [--model DIR] [--prompts N] [--device cpu|cuda] [--threads T] [--dump DIR]
+//   generate_bench [--model DIR] [--prompts N] [--positionless N] [--device cpu|cuda] [--threads T] [--dump DIR]
 //                  [--steps N] [--cfg X]
 // --dump writes every eval image and an index.tsv of per-criterion outcomes, to look at.
 #include <torch/torch.h>
@@ -20,13 +20,14 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--model") model = argv[i + 1];
     else if (a == "--prompts") o.prompts = std::atoi(argv[i + 1]);
+    else if (a == "--positionless") o.positionless = std::atoi(argv[i + 1]);
     else if (a == "--device") o.device = argv[i + 1];
     else if (a == "--dump") o.dump_dir = argv[i + 1];
     else if (a == "--steps") o.steps = std::atoi(argv[i + 1]);
     else if (a == "--cfg") o.cfg = std::atof(argv[i + 1]);
     else if (a == "--threads") provena::use_compute_threads(std::atoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: generate_bench [--model DIR] [--prompts N] [--device cpu|cuda] [--threads T]\n"
+      std::fprintf(stderr, "usage: generate_bench [--model DIR] [--prompts N] [--positionless N] [--device cpu|cuda] [--threads T]\n"
                            "                      [--dump DIR] [--steps N] [--cfg X]\n");
       return 2;
     }
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
   std::printf("colour %.2f (target >= 0.90)\n", r->colour);
   std::printf("shape %.2f (target >= 0.80)\n", r->shape);
   std::printf("position %.2f (target >= 0.80)\n", r->position);
-  std::printf("%sshapes as drawn (per shape asked for):\n%s", provena::shape_by_size_text(*r).c_str(),
-              provena::shape_confusion_text(*r).c_str());
+  std::printf("%s%sshapes as drawn (per shape asked for):\n%s", provena::positionless_text(*r).c_str(),
+              provena::shape_by_size_text(*r).c_str(), provena::shape_confusion_text(*r).c_str());
   return 0;
 }

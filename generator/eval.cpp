@@ -24,26 +24,23 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
     if (ec) return make_error(o.dump_dir + ": cannot create: " + ec.message());
     index = "image\tbackground\tcolour\tshape\tposition\tprompt\n";
   }
-  for (int i = 0; i < o.prompts; ++i) {
-    const auto scene = shapes::random_scene(o.seed, static_cast<uint64_t>(i));
-    const std::string caption = shapes::random_caption(scene, o.seed, static_cast<uint64_t>(i));
-    auto wanted = shapes::parse_caption(caption);
-    if (!wanted) return make_error("eval: cannot parse its own caption '" + caption + "'");
+  auto fraction = [](int ok, int total) { return total > 0 ? static_cast<double>(ok) / total : 0.0; };
+  // Generates one image for `caption`, adds its checks to `sum` and returns its pixels;
+  // dumps it under `name` when asked.
+  auto run = [&](const std::string& caption, const shapes::Scene& wanted, int64_t seed, const char* name,
+                 shapes::SceneCheck& sum) -> Result<std::vector<uint8_t>> {
     GenerateOptions g;
     g.prompt = caption;
-    g.seed = static_cast<int64_t>(o.seed * 7919 + static_cast<uint64_t>(i));
+    g.seed = seed;
     g.steps = o.steps;
     g.cfg = o.cfg;
     auto images = pipeline.generate(g);
     if (!images) return images.error();
-    const double s = shapes::score_image(*wanted, (*images)[0].pixels, res, res);
-    const shapes::SceneCheck c = shapes::check_image(*wanted, (*images)[0].pixels, res, res);
-    checks += c;
+    std::vector<uint8_t> pixels = std::move((*images)[0].pixels);
+    const shapes::SceneCheck c = shapes::check_image(wanted, pixels, res, res);
+    sum += c;
     if (!o.dump_dir.empty()) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%03d.png", i);
-      Image image{res, res, 3, (*images)[0].pixels};
-      auto png = encode_png(image, {{"prompt", caption}});
+      auto png = encode_png(Image{res, res, 3, pixels}, {{"prompt", caption}});
       if (!png) return png.error();
       if (auto st = write_file_atomic(o.dump_dir + "/" + name, *png); !st) return st.error();
       auto cell = [](int ok, int total) { return std::to_string(ok) + "/" + std::to_string(total); };
@@ -51,13 +48,37 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
                cell(c.colour_ok, c.colour_checks) + "\t" + cell(c.shape_ok, c.shape_checks) + "\t" +
                cell(c.position_ok, c.position_checks) + "\t" + caption + "\n";
     }
+    return pixels;
+  };
+  char name[32];
+  for (int i = 0; i < o.prompts; ++i) {
+    const auto scene = shapes::random_scene(o.seed, static_cast<uint64_t>(i));
+    const std::string caption = shapes::random_caption(scene, o.seed, static_cast<uint64_t>(i));
+    auto wanted = shapes::parse_caption(caption);
+    if (!wanted) return make_error("eval: cannot parse its own caption '" + caption + "'");
+    std::snprintf(name, sizeof name, "%03d.png", i);
+    auto pixels = run(caption, *wanted, static_cast<int64_t>(o.seed * 7919 + static_cast<uint64_t>(i)), name, checks);
+    if (!pixels) return pixels.error();
     const bool chinese = static_cast<unsigned char>(caption[0]) >= 0x80;
-    (chinese ? sum_zh : sum_en) += s;
+    (chinese ? sum_zh : sum_en) += shapes::score_image(*wanted, *pixels, res, res);
     ++(chinese ? n_zh : n_en);
     // Chance level: the image against the scene of a different prompt.
     const auto other = shapes::random_scene(o.seed + 1, static_cast<uint64_t>(i));
-    shuffled += shapes::score_image(other, (*images)[0].pixels, res, res);
+    shuffled += shapes::score_image(other, *pixels, res, res);
   }
+  shapes::SceneCheck apart;
+  for (int i = 0; i < o.positionless; ++i) {
+    const std::string caption = positionless_prompt(o, i);
+    auto wanted = shapes::parse_caption(caption);
+    if (!wanted) return make_error("eval: cannot parse its own caption '" + caption + "'");
+    std::snprintf(name, sizeof name, "p%03d.png", i);
+    auto pixels = run(caption, *wanted, static_cast<int64_t>((o.seed + 2) * 7919 + static_cast<uint64_t>(i)), name, apart);
+    if (!pixels) return pixels.error();
+  }
+  r.positionless_prompts = std::max(0, o.positionless);
+  r.positionless_background = fraction(apart.background_ok, apart.background_checks);
+  r.positionless_colour = fraction(apart.colour_ok, apart.colour_checks);
+  r.positionless_shape = fraction(apart.shape_ok, apart.shape_checks);
   if (!o.dump_dir.empty())
     if (auto st = write_file_atomic(o.dump_dir + "/index.tsv", index); !st) return st.error();
   r.prompts = o.prompts;
@@ -65,7 +86,6 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   r.score_zh = n_zh ? sum_zh / n_zh : 0;
   r.score = (sum_en + sum_zh) / o.prompts;
   r.shuffled_score = shuffled / o.prompts;
-  auto fraction = [](int ok, int total) { return total > 0 ? static_cast<double>(ok) / total : 0.0; };
   r.background = fraction(checks.background_ok, checks.background_checks);
   r.colour = fraction(checks.colour_ok, checks.colour_checks);
   r.shape = fraction(checks.shape_ok, checks.shape_checks);
@@ -90,6 +110,20 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.images_per_second = kRounds * o.batch / secs;
   return r;
+}
+
+std::string positionless_prompt(const EvalOptions& o, int i) {
+  shapes::Scene scene = shapes::random_scene(o.seed + 2, static_cast<uint64_t>(i));
+  for (shapes::Object& object : scene.objects) object.position_given = false;
+  return i % 2 == 0 ? shapes::caption_en(scene) : shapes::caption_zh(scene);
+}
+
+std::string positionless_text(const EvalReport& r) {
+  if (r.positionless_prompts <= 0) return {};
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "no position given (%d prompts): background %.2f, colour %.2f, shape %.2f\n",
+                r.positionless_prompts, r.positionless_background, r.positionless_colour, r.positionless_shape);
+  return buf;
 }
 
 const char* shape_size_name(size_t row) {

@@ -25,7 +25,15 @@ struct EvalOptions {
   // When set: each generated image is written there as NNN.png (its prompt in a tEXt
   // `prompt` chunk), with an index.tsv of prompt and per-criterion outcomes.
   std::string dump_dir;
+  // Further prompts, scored apart: a background and objects with sizes but no position
+  // ("a small blue heart on a white background"), the form users type most and the
+  // training captions long held none of. Written as pNNN.png when dumped.
+  int positionless = 40;
 };
+
+// The eval's i-th prompt without positions: a held-out scene (seed + 2), every object's
+// position left out, English for even i and Chinese for odd.
+std::string positionless_prompt(const EvalOptions& options, int i);
 
 struct EvalReport {
   int prompts = 0;
@@ -41,7 +49,15 @@ struct EvalReport {
   std::array<std::array<int, shapes::kShapeCount + 1>, shapes::kShapeCount> shape_seen{};
   // The shape checks by the size asked for ({checks, passed}; last: no size in the prompt).
   std::array<std::array<int, 2>, shapes::kSizeCount + 1> shape_by_size{};
+  // The prompts without positions (EvalOptions::positionless): their own fractions, not
+  // counted in the ones above.
+  int positionless_prompts = 0;
+  double positionless_background = 0, positionless_colour = 0, positionless_shape = 0;
 };
+
+// The prompts without positions as one line: "no position given (40 prompts): background
+// 0.90, colour 0.85, shape 0.60"; empty when there were none.
+std::string positionless_text(const EvalReport& report);
 
 // The names of shape_by_size's rows: "small", "medium", "large", "unsized".
 const char* shape_size_name(size_t row);

@@ -537,10 +537,11 @@ int reproduce(const std::vector<std::string>& argv) {
 // `provena eval`: the embedded model (or --model DIR) on held-out prompts of its data set,
 // scored per criterion by the procedural checker (generator/eval.h).
 int eval(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json"}, {"--model", "--prompts", "--steps", "--cfg", "--device", "--dump", "--seed"});
+  Args args(argv, {"--json"}, {"--model", "--prompts", "--positionless", "--steps", "--cfg", "--device", "--dump", "--seed"});
   if (!args.positional().empty()) throw UsageError{"eval takes no positional arguments"};
   EvalOptions o;
   o.prompts = static_cast<int>(args.int_option("--prompts", 200, 1, 100000));
+  o.positionless = static_cast<int>(args.int_option("--positionless", o.positionless, 0, 100000));
   o.steps = static_cast<int>(args.int_option("--steps", o.steps, 1, 1000));
   o.seed = static_cast<uint64_t>(args.int_option("--seed", static_cast<long long>(o.seed), 0, INT64_MAX));
   if (auto c = args.option("--cfg")) o.cfg = std::atof(c->c_str());
@@ -557,6 +558,9 @@ int eval(const std::vector<std::string>& argv) {
                         {"cfg", r->cfg}, {"score", r->score}, {"score_en", r->score_en}, {"score_zh", r->score_zh},
                         {"chance", r->shuffled_score}, {"background", r->background}, {"colour", r->colour},
                         {"shape", r->shape}, {"position", r->position}, {"images_per_second", r->images_per_second}};
+    if (r->positionless_prompts > 0)
+      j["positionless"] = {{"prompts", r->positionless_prompts}, {"background", r->positionless_background},
+                           {"colour", r->positionless_colour}, {"shape", r->positionless_shape}};
     // shape_seen: per shape asked for, how often each shape (or none) was drawn.
     auto& seen = j["shape_seen"] = nlohmann::json::object();
     for (int w = 0; w < shapes::kShapeCount; ++w) {
@@ -580,8 +584,8 @@ int eval(const std::vector<std::string>& argv) {
               r->background, r->colour, r->shape, r->position);
   std::printf("  score %.3f (English %.3f, Chinese %.3f; chance %.3f), %.1f images/s\n", r->score, r->score_en,
               r->score_zh, r->shuffled_score, r->images_per_second);
-  std::printf("%sshapes as drawn (per shape asked for):\n%s", shape_by_size_text(*r).c_str(),
-              shape_confusion_text(*r).c_str());
+  std::printf("%s%sshapes as drawn (per shape asked for):\n%s", positionless_text(*r).c_str(),
+              shape_by_size_text(*r).c_str(), shape_confusion_text(*r).c_str());
   return kExitOk;
 }
 

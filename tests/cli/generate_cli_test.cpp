@@ -352,9 +352,15 @@ TEST_F(GenerateCli, BadArgumentsAndMissingModels) {
 // `provena eval --json`: the four fractions and, per shape asked for, what was drawn.
 TEST_F(GenerateCli, EvalReportsCriteriaAndTheShapesDrawn) {
   std::string out;
-  ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --steps 2 --json", &out), 0) << last_stderr();
+  ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --positionless 2 --steps 2 --json", &out), 0)
+      << last_stderr();
   json r = json::parse(out);
   EXPECT_EQ(r["prompts"], 3);
+  EXPECT_EQ(r["positionless"]["prompts"], 2);
+  for (const char* k : {"background", "colour", "shape"}) {
+    EXPECT_GE(r["positionless"][k].get<double>(), 0.0) << k;
+    EXPECT_LE(r["positionless"][k].get<double>(), 1.0) << k;
+  }
   for (const char* k : {"background", "colour", "shape", "position"}) {
     EXPECT_GE(r[k].get<double>(), 0.0) << k;
     EXPECT_LE(r[k].get<double>(), 1.0) << k;
@@ -378,8 +384,9 @@ TEST_F(GenerateCli, EvalReportsCriteriaAndTheShapesDrawn) {
   }
   EXPECT_EQ(by_size, objects);
   EXPECT_EQ(right_by_size, right);
-  ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --steps 2", &out), 0);
+  ASSERT_EQ(provena("eval --model " + shell_quote(model) + " --prompts 3 --positionless 1 --steps 2", &out), 0);
   EXPECT_NE(out.find("shapes as drawn"), std::string::npos) << out;
+  EXPECT_NE(out.find("no position given (1 prompts)"), std::string::npos) << out;
   EXPECT_NE(out.find("shape by size asked:"), std::string::npos) << out;
 }
 

@@ -16,9 +16,15 @@ TEST(Eval, ScoresTheShippedModelAndTablesWhatItDrew) {
   o.prompts = 6;
   o.steps = 2;
   o.batch = 2;
+  o.positionless = 2;
   auto r = evaluate_model(**pipeline, o);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->prompts, 6);
+  EXPECT_EQ(r->positionless_prompts, 2);
+  for (double f : {r->positionless_background, r->positionless_colour, r->positionless_shape}) {
+    EXPECT_GE(f, 0.0);
+    EXPECT_LE(f, 1.0);
+  }
   for (double f : {r->background, r->colour, r->shape, r->position, r->score}) {
     EXPECT_GE(f, 0.0);
     EXPECT_LE(f, 1.0);
@@ -54,6 +60,32 @@ TEST(Eval, ScoresTheShippedModelAndTablesWhatItDrew) {
     right_by_size += r->shape_by_size[z][1];
   }
   EXPECT_EQ(right_by_size, right);
+}
+
+// The prompts scored apart name a background and each object's size, never a position,
+// in both languages, and are not among the training captions' scenes (another seed).
+TEST(Eval, PositionlessPromptsKeepBackgroundAndSizesAndDropPositions) {
+  EvalOptions o;
+  int chinese = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string prompt = positionless_prompt(o, i);
+    auto parsed = shapes::parse_caption(prompt);
+    ASSERT_TRUE(parsed) << prompt;
+    EXPECT_TRUE(parsed->background_given) << prompt;
+    ASSERT_FALSE(parsed->objects.empty()) << prompt;
+    for (const auto& object : parsed->objects) {
+      EXPECT_FALSE(object.position_given) << prompt;
+      EXPECT_TRUE(object.size_given) << prompt;
+    }
+    chinese += static_cast<unsigned char>(prompt[0]) >= 0x80;
+  }
+  EXPECT_EQ(chinese, 20);
+  EXPECT_NE(positionless_prompt(o, 0), positionless_prompt(o, 2));
+  EvalReport r;
+  EXPECT_EQ(positionless_text(r), "");
+  r.positionless_prompts = 40;
+  r.positionless_background = 0.9, r.positionless_colour = 0.85, r.positionless_shape = 0.6;
+  EXPECT_EQ(positionless_text(r), "no position given (40 prompts): background 0.90, colour 0.85, shape 0.60\n");
 }
 
 TEST(Eval, ShapeBySizeLineSkipsSizesNotAsked) {
