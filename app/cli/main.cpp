@@ -33,7 +33,7 @@ constexpr const char* kUsage =
     "                                     make images with the embedded model, recorded and indexed\n"
     "  reproduce ID|PATH [--json]         regenerate an archived image and compare: identical / near /\n"
     "                                     similar / diverged, PSNR, a difference heat map\n"
-    "  eval [--model DIR] [--prompts N] [--dump DIR] [--json]\n"
+    "  eval [--model DIR] [--prompts N] [--positionless N] [--dump DIR] [--json]\n"
     "                                     score the embedded model on held-out prompts (background,\n"
     "                                     colour, shape, position)\n"
     "  stats keywords [--query Q] [--negative] [--kind K] [--limit N] [--json]\n"
