@@ -142,10 +142,8 @@ Result<PngMetadata> read_png_metadata(std::string_view bytes) {
     const bool is_text = std::memcmp(type, "tEXt", 4) == 0 || std::memcmp(type, "zTXt", 4) == 0 ||
                          std::memcmp(type, "iTXt", 4) == 0 || is_comf;
     if (!have_ihdr && !is_ihdr) return make_error("first chunk is not IHDR");
-    if (is_ihdr || is_text) {
-      uint32_t crc = static_cast<uint32_t>(crc32(0, c + 4, len + 4));
-      if (crc != be32(data + len)) return make_error(chunk_where(type, pos) + " has a bad CRC");
-    }
+    const bool crc_ok = !(is_ihdr || is_text) || static_cast<uint32_t>(crc32(0, c + 4, len + 4)) == be32(data + len);
+    if (!crc_ok && is_ihdr) return make_error(chunk_where(type, pos) + " has a bad CRC");
     if (is_ihdr) {
       if (have_ihdr) return make_error("second IHDR " + chunk_where(type, pos));
       if (len != 13) return make_error("IHDR has length " + std::to_string(len) + ", expected 13");
@@ -159,12 +157,21 @@ Result<PngMetadata> read_png_metadata(std::string_view bytes) {
       if (meta.image.channels == 0) return make_error("IHDR has invalid colour type " + std::to_string(data[9]));
       have_ihdr = true;
     } else if (is_text) {
-      if (meta.texts.size() >= limits::kMaxTextChunks)
+      if (meta.texts.size() + meta.warnings.size() >= limits::kMaxTextChunks)
         return make_error("more than " + std::to_string(limits::kMaxTextChunks) + " text chunks");
+      if (!crc_ok) {
+        meta.warnings.push_back(chunk_where(type, pos) + " has a bad CRC; skipped");
+        pos += 12 + size_t(len);
+        continue;
+      }
       // `comf` is laid out like tEXt (key\0value) but holds UTF-8 JSON.
       auto t = parse_text_chunk(is_comf ? "tEXt" : type, data, len);
-      if (t && is_comf) t->container = "comf";
-      if (!t) return make_error(chunk_where(type, pos) + ": " + t.error().message);
+      if (!t) {
+        meta.warnings.push_back(chunk_where(type, pos) + ": " + t.error().message + "; skipped");
+        pos += 12 + size_t(len);
+        continue;
+      }
+      if (is_comf) t->container = "comf";
       total_text += t->text.size();
       if (total_text > limits::kMaxTotalTextBytes) return make_error("text chunks together exceed the limit");
       meta.texts.push_back(std::move(t.value()));

@@ -18,12 +18,20 @@ struct PngMetadata {
   // chunk (key\0json, after IDAT in animated PNGs) with container "comf".
   std::vector<RawText> texts;
   std::string c2pa;  // data of the `caBX` chunk (a JUMBF C2PA manifest store), if any
+  // Text chunks left out, one line each naming the chunk, its offset and the fault ("chunk
+  // 'tEXt' at offset 33 has a bad CRC; skipped"): text chunks are ancillary, so as libpng
+  // does, a damaged one is skipped and the rest of the file is still read.
+  std::vector<std::string> warnings;
 };
 
 bool looks_like_png(std::string_view bytes);
 
 // Reads IHDR and every text chunk (before or after IDAT). Verifies chunk CRCs of the
-// chunks it reads. Errors name the chunk and its offset.
+// chunks it reads. Errors name the chunk and its offset. A text chunk with a bad CRC or
+// content that cannot be read (unterminated keyword, corrupt or oversized compressed
+// text) is skipped with a warning; a broken signature, IHDR or chunk structure, more than
+// limits::kMaxTextChunks text chunks or more than limits::kMaxTotalTextBytes of text fail
+// the whole file.
 Result<PngMetadata> read_png_metadata(std::string_view bytes);
 
 // 8-bit pixels, row-major, `channels` interleaved (3 = RGB, 4 = RGBA).

@@ -264,6 +264,7 @@ std::string contract_json(const Record* r, const ContractFields& f, int indent) 
     j["extra"] = extra;
   }
   j["error"] = opt(f.error);
+  if (!f.warnings.empty()) j["warnings"] = f.warnings;
   return j.dump(indent, ' ', false, ojson::error_handler_t::replace);
 }
 

@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/record.h"
 #include "core/result.h"
@@ -37,6 +38,7 @@ struct ContractFields {
   std::optional<ImageInfo> image;
   std::optional<std::string> content_hash, pixel_hash;
   std::optional<std::string> error;
+  std::vector<std::string> warnings;  // metadata skipped as damaged; "warnings" only when any
 };
 std::string contract_json(const Record* record, const ContractFields& facts, int indent = -1);
 

@@ -11,7 +11,7 @@ Result<FileMetadata> read_container(std::string_view bytes) {
   if (looks_like_png(bytes)) {
     auto png = read_png_metadata(bytes);
     if (!png) return png.error();
-    return FileMetadata{png->image, std::move(png->texts), std::move(png->c2pa)};
+    return FileMetadata{png->image, std::move(png->texts), std::move(png->c2pa), std::move(png->warnings)};
   }
   if (bytes.size() >= 3 && uint8_t(bytes[0]) == 0xFF && uint8_t(bytes[1]) == 0xD8 && uint8_t(bytes[2]) == 0xFF)
     return read_jpeg(bytes);

@@ -22,6 +22,7 @@ struct FileMetadata {
   ImageInfo image;
   std::vector<RawText> texts;
   std::string c2pa;  // JUMBF manifest store (PNG caBX, JPEG APP11, WebP C2PA), if any
+  std::vector<std::string> warnings;  // metadata left out of a file still read (PngMetadata::warnings)
 };
 
 // Picks the container by magic bytes. Errors name the structure and offset.

@@ -30,7 +30,7 @@ Result<ImportedImage> read_image_metadata(std::string_view bytes) {
     }
   }
   record->raw = std::move(meta->texts);
-  return ImportedImage{meta->image, std::move(record.value())};
+  return ImportedImage{meta->image, std::move(record.value()), std::move(meta->warnings)};
 }
 
 }  // namespace provena

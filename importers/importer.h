@@ -14,6 +14,9 @@ namespace provena {
 struct ImportedImage {
   ImageInfo image;
   Record record;  // tool "none" when the file carries no generation metadata
+  // Damaged metadata the reading skipped, one line each (PngMetadata::warnings): the file
+  // was read without it.
+  std::vector<std::string> warnings;
 };
 
 // Reads image facts and metadata from the file's bytes; no I/O, no pixel decoding.

@@ -74,9 +74,13 @@ int cmd_import(const std::vector<std::string>& argv) {
     j["failures"] = nlohmann::ordered_json::array();
     for (const auto& f : r.failures)
       j["failures"].push_back({{"path", f.path}, {"category", f.category}, {"error", f.message}});
+    j["warnings"] = nlohmann::ordered_json::array();  // stored, without what was damaged
+    for (const auto& w : r.warnings)
+      j["warnings"].push_back({{"path", w.path}, {"category", w.category}, {"warning", w.message}});
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
   } else {
     for (const auto& f : r.failures) std::fprintf(stderr, "provena: %s\n", f.message.c_str());
+    for (const auto& w : r.warnings) std::fprintf(stderr, "provena: warning: %s\n", w.message.c_str());
     std::printf("scanned %lld files in %.2f s: %lld new, %lld duplicates, %lld moved, %lld updated, %lld unchanged",
                 static_cast<long long>(r.scanned), r.seconds, static_cast<long long>(r.stored.new_assets),
                 static_cast<long long>(r.stored.duplicates), static_cast<long long>(r.stored.moved),
@@ -92,6 +96,7 @@ int cmd_import(const std::vector<std::string>& argv) {
       }
       std::printf(")");
     }
+    if (!r.warnings.empty()) std::printf("; %zu stored without damaged metadata", r.warnings.size());
     std::printf("\n");
     if (pixels) std::printf("pixel hashes computed: %lld\n", static_cast<long long>(pixels->hashed));
   }

@@ -31,6 +31,7 @@ int cmd_inspect(const std::vector<std::string>& argv) {
       if (meta) {
         image = std::move(meta.value());
         facts.image = image->image;
+        facts.warnings = image->warnings;
       } else {
         facts.error = path + ": " + meta.error().message;
       }
@@ -45,6 +46,7 @@ int cmd_inspect(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "provena: %s\n", facts.error->c_str());
       continue;
     }
+    for (const auto& w : facts.warnings) std::fprintf(stderr, "provena: warning: %s: %s\n", path.c_str(), w.c_str());
     Entry e;
     e.image = image->image;
     e.record = image->record;

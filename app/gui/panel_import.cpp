@@ -51,7 +51,8 @@ void folder_table(AppState& state, Services& services) {
   ImGui::EndTable();
 }
 
-// The last import: counts, then the failures by reason, each with its file and message.
+// The last import: counts, then the failures (and the files stored without some damaged
+// metadata) by reason, each with its file and message.
 void report(AppState& state) {
   auto& im = state.import;
   if (!im.error.empty()) error_text("Import stopped: " + im.error);
@@ -65,12 +66,19 @@ void report(AppState& state) {
               static_cast<long long>(r.stored.moved), static_cast<long long>(r.stored.updated),
               static_cast<long long>(r.unchanged), static_cast<long long>(r.missing > 0 ? r.missing : 0),
               r.failures.size());
-  if (r.failures.empty()) return;
+  if (!r.warnings.empty()) {
+    ImGui::SameLine(0, 0);
+    ImGui::Text(", %zu stored without damaged metadata", r.warnings.size());
+  }
+  std::vector<const ImportFailure*> listed;
+  for (const auto& f : r.failures) listed.push_back(&f);
+  for (const auto& w : r.warnings) listed.push_back(&w);
+  if (listed.empty()) return;
   std::map<std::string, int> by_category;
-  for (const auto& f : r.failures) ++by_category[f.category];
+  for (const ImportFailure* f : listed) ++by_category[f->category];
   // One filter button per reason; the table lists that reason's files.
   std::vector<std::string> categories{""};
-  if (ImGui::RadioButton(("all (" + std::to_string(r.failures.size()) + ")").c_str(), im.failure_filter == 0))
+  if (ImGui::RadioButton(("all (" + std::to_string(listed.size()) + ")").c_str(), im.failure_filter == 0))
     im.failure_filter = 0;
   for (const auto& [category, n] : by_category) {
     categories.push_back(category);
@@ -82,14 +90,14 @@ void report(AppState& state) {
   if (im.failure_filter >= static_cast<int>(categories.size())) im.failure_filter = 0;
   const std::string& only = categories[static_cast<size_t>(im.failure_filter)];
   std::vector<const ImportFailure*> rows;
-  for (const auto& f : r.failures)
-    if (only.empty() || f.category == only) rows.push_back(&f);
+  for (const ImportFailure* f : listed)
+    if (only.empty() || f->category == only) rows.push_back(f);
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH |
                                 ImGuiTableFlags_Resizable;
   if (!ImGui::BeginTable("failures", 3, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn("File", ImGuiTableColumnFlags_WidthStretch, 2);
-  ImGui::TableSetupColumn("Reason", ImGuiTableColumnFlags_WidthFixed, 90);
+  ImGui::TableSetupColumn("Reason", ImGuiTableColumnFlags_WidthFixed, 130);
   ImGui::TableSetupColumn("Problem", ImGuiTableColumnFlags_WidthStretch, 3);
   ImGui::TableHeadersRow();
   ImGuiListClipper clipper;  // a failed import of a million files lists only the rows in view

@@ -81,10 +81,13 @@ struct WorkItem {
 struct ParsedChunk {
   std::vector<IngestItem> items;
   std::vector<ImportFailure> failures;
+  std::vector<ImportFailure> warnings;  // files stored without some damaged metadata
 };
 
-// Reads one file into `item`, or sets `failure_out`.
-void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>& failure_out) {
+// Reads one file into `item`, or sets `failure_out`; `warning_out` gets what was skipped
+// of a file that was read (ImportedImage::warnings), if anything.
+void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>& failure_out,
+              std::optional<ImportFailure>& warning_out) {
   try {
     thread_local std::string buffer;
     FileStat stat{w.file.size, w.file.mtime_ns};
@@ -100,6 +103,11 @@ void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>&
       bool unsupported = m.rfind("unsupported", 0) == 0 || m.rfind("empty", 0) == 0;
       failure_out = ImportFailure{w.file.path, unsupported ? "unsupported" : "corrupt", w.file.path + ": " + m};
       return;
+    }
+    if (!meta->warnings.empty()) {
+      std::string message = w.file.path;
+      for (const auto& warning : meta->warnings) message += (message.size() == w.file.path.size() ? ": " : "; ") + warning;
+      warning_out = ImportFailure{w.file.path, "damaged metadata", std::move(message)};
     }
     item.path = w.file.path;
     item.size = static_cast<int64_t>(buffer.size());
@@ -150,6 +158,10 @@ class ReaderPool {
     Slot& slot = slots_[k % kWindow];
     ParsedChunk out;
     size_t kept = 0;
+    out.warnings = std::move(slot.warnings);
+    slot.warnings.clear();
+    std::sort(out.warnings.begin(), out.warnings.end(),
+              [](const ImportFailure& a, const ImportFailure& b) { return a.path < b.path; });  // as read, not as finished
     for (size_t i = 0; i < slot.items.size(); ++i) {
       if (slot.failures[i]) {
         out.failures.push_back(std::move(*slot.failures[i]));
@@ -181,6 +193,7 @@ class ReaderPool {
   struct Slot {
     std::vector<IngestItem> items;
     std::vector<std::optional<ImportFailure>> failures;
+    std::vector<ImportFailure> warnings;  // rare: appended under the mutex
   };
 
   // Reads files while there are any in the window, frees what recycle() hands back, and
@@ -215,9 +228,11 @@ class ReaderPool {
       }
       // The slot of chunk c is prepared and not touched by the writer until the chunk is done.
       Slot& slot = slots_[c % kWindow];
-      read_one(work_[i], slot.items[i - bounds_[c]], slot.failures[i - bounds_[c]]);
+      std::optional<ImportFailure> warning;
+      read_one(work_[i], slot.items[i - bounds_[c]], slot.failures[i - bounds_[c]], warning);
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (warning) slot.warnings.push_back(std::move(*warning));
         if (--remaining_[c] == 0) chunk_done_.notify_all();
       }
     }
@@ -413,6 +428,7 @@ Result<ImportReport> import_paths(Catalog& catalog, const std::vector<std::strin
       }
     }
     for (auto& f : chunk.failures) report.failures.push_back(std::move(f));
+    for (auto& w : chunk.warnings) report.warnings.push_back(std::move(w));
     progress.done = static_cast<int64_t>(bounds[k + 1]);
     if (options.on_progress) options.on_progress(progress);
   }

@@ -32,7 +32,7 @@ struct ImportOptions {
 
 struct ImportFailure {
   std::string path;
-  std::string category;  // "unreadable", "unsupported", "corrupt"
+  std::string category;  // "unreadable", "unsupported", "corrupt"; a warning: "damaged metadata"
   std::string message;   // names the problem (chunk, offset, limit, ...)
 };
 
@@ -42,6 +42,9 @@ struct ImportReport {
   IngestCounts stored;
   int64_t missing = 0;    // catalogued files under the scanned folders that are gone
   std::vector<ImportFailure> failures;
+  // Files stored without some of their metadata (a text chunk with a bad CRC, corrupt
+  // compressed text, ...): each names the file and what was skipped.
+  std::vector<ImportFailure> warnings;
   double seconds = 0;
   bool cancelled = false;
   // Where the time went on the storing thread: waiting for readers, storing batches,

@@ -84,6 +84,42 @@ TEST_F(Cli, InspectNeedsNoLibraryAndPrintsContractJson) {
   EXPECT_NE(b[0]["error"].get<std::string>().find("broken.png"), std::string::npos);
 }
 
+// A text chunk with a bad CRC beside an intact one: inspect and import read the file
+// without it, name the chunk in a warning, and exit 0.
+TEST_F(Cli, DamagedTextChunkIsSkippedWithAWarning) {
+  auto png = encode_png(make_image(8, 8, 4),
+                        {{"Comment", "scratched"}, {"parameters", "a blue owl\nSteps: 9, Seed: 7, CFG scale: 6"}});
+  ASSERT_TRUE(png);
+  std::string bytes = *png;
+  bytes[bytes.find("Comment") + 1] ^= 0x20;  // inside the first chunk; its CRC no longer matches
+  const std::string path = tmp / "owl/owl.png";
+  fs::create_directories(tmp / "owl");
+  ASSERT_TRUE(write_file_atomic(path, bytes));
+  std::string out;
+  ASSERT_EQ(run_command(std::string(PROVENA_CLI_PATH) + " inspect --json " + shell_quote(path), &out), 0);
+  auto j = json::parse(out);
+  EXPECT_EQ(j[0]["prompt"], "a blue owl");
+  ASSERT_EQ(j[0]["warnings"].size(), 1u);
+  EXPECT_NE(j[0]["warnings"][0].get<std::string>().find("bad CRC"), std::string::npos) << out;
+  ASSERT_EQ(provena("import --json " + shell_quote(tmp / "owl"), &out), 0);
+  auto rep = json::parse(out);
+  EXPECT_EQ(rep["new"], 1);
+  EXPECT_EQ(rep["failed"], 0);
+  ASSERT_EQ(rep["warnings"].size(), 1u);
+  EXPECT_EQ(rep["warnings"][0]["path"], fs::canonical(path).string());
+  EXPECT_NE(rep["warnings"][0]["warning"].get<std::string>().find("chunk 'tEXt' at offset 33 has a bad CRC"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(provena("search owl", &out), 0);
+  EXPECT_NE(out.find("owl.png"), std::string::npos);
+  fs::remove(lib.path() + "/catalog.sqlite");
+  fs::remove(lib.path() + "/catalog.sqlite-wal");
+  fs::remove(lib.path() + "/catalog.sqlite-shm");
+  ASSERT_EQ(provena("import " + shell_quote(tmp / "owl"), &out), 0);
+  EXPECT_NE(out.find("1 stored without damaged metadata"), std::string::npos) << out;
+  EXPECT_NE(last_stderr().find("provena: warning: "), std::string::npos) << last_stderr();
+}
+
 TEST_F(Cli, ImportSearchShowExport) {
   ASSERT_TRUE(write_file_atomic(images + "/junk.png", "not a png"));
   std::string out;

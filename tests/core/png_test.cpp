@@ -68,15 +68,20 @@ TEST(Png, RejectsBrokenFilesWithNamedErrors) {
   std::string bad_crc = png;
   size_t text_pos = bad_crc.find("tEXt");
   bad_crc[text_pos + 5] ^= 1;  // flip a bit inside the keyword
-  auto crc = read_png_metadata(bad_crc);
-  ASSERT_FALSE(crc);
-  EXPECT_NE(crc.error().message.find("bad CRC"), std::string::npos) << crc.error().message;
-  EXPECT_NE(crc.error().message.find("tEXt"), std::string::npos);
+  auto crc = read_png_metadata(bad_crc);  // a text chunk is ancillary: skipped, named
+  ASSERT_TRUE(crc) << crc.error().message;
+  EXPECT_TRUE(crc->texts.empty());
+  ASSERT_EQ(crc->warnings.size(), 1u);
+  EXPECT_NE(crc->warnings[0].find("bad CRC"), std::string::npos) << crc->warnings[0];
+  EXPECT_NE(crc->warnings[0].find("tEXt"), std::string::npos);
+  std::string bad_ihdr = png;
+  bad_ihdr[8 + 8 + 13] ^= 0x80;  // IHDR's CRC: the file fails
+  EXPECT_FALSE(read_png_metadata(bad_ihdr));
 
   EXPECT_FALSE(decode_png(png.substr(0, 60)));
 }
 
-TEST(Png, RefusesAZipBomb) {
+TEST(Png, SkipsAZipBombWithAWarning) {
   // 64 MiB of zeros compresses to ~64 KiB: far past the inflated-text limit.
   std::string zeros(limits::kMaxInflatedTextBytes + (1 << 20), '\0');
   uLongf cap = compressBound(zeros.size());
@@ -86,9 +91,11 @@ TEST(Png, RefusesAZipBomb) {
   z.resize(cap);
   std::string png = encode(make_image(2, 2, 5), {});
   auto meta = read_png_metadata(insert_before_iend(png, png_chunk("zTXt", std::string("bomb") + '\0' + '\0' + z)));
-  ASSERT_FALSE(meta);
-  EXPECT_NE(meta.error().message.find("limit"), std::string::npos) << meta.error().message;
-  EXPECT_NE(meta.error().message.find("zTXt"), std::string::npos);
+  ASSERT_TRUE(meta) << meta.error().message;
+  EXPECT_TRUE(meta->texts.empty());
+  ASSERT_EQ(meta->warnings.size(), 1u);
+  EXPECT_NE(meta->warnings[0].find("limit"), std::string::npos) << meta->warnings[0];
+  EXPECT_NE(meta->warnings[0].find("zTXt"), std::string::npos);
 }
 
 TEST(Png, RawUtf8InTextIsKept) {

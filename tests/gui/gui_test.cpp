@@ -494,6 +494,11 @@ TEST(GuiImport, AddsAFolderReportsFailuresAndRescans) {
     ASSERT_TRUE(write_own_png(images + "/a" + std::to_string(i) + ".png", testing::make_image(8, 8, i + 1), r));
   }
   ASSERT_TRUE(write_file_atomic(images + "/broken.png", "not a png at all"));
+  {  // a damaged text chunk: the file is stored without it (its provena chunk holds the record)
+    std::string bytes = *read_file(images + "/a2.png");
+    bytes[bytes.find("tEXt") + 5] ^= 0x20;
+    ASSERT_TRUE(write_file_atomic(images + "/scratched.png", bytes));
+  }
   create_headless_context(1280, 800);
   AppState state;
   state.library_dir = lib;
@@ -525,13 +530,16 @@ TEST(GuiImport, AddsAFolderReportsFailuresAndRescans) {
     text = settle();
     text = settle();
     ASSERT_TRUE(state.import.report) << state.import.error;
-    EXPECT_EQ(state.import.report->stored.new_assets, 3);
-    EXPECT_NE(text.find("4 files scanned"), std::string::npos) << text.substr(0, 600);
+    EXPECT_EQ(state.import.report->stored.new_assets, 4);
+    EXPECT_NE(text.find("5 files scanned"), std::string::npos) << text.substr(0, 600);
     EXPECT_NE(text.find("broken.png"), std::string::npos);
     EXPECT_NE(text.find("unsupported (1)"), std::string::npos);
+    EXPECT_NE(text.find("1 stored without damaged metadata"), std::string::npos) << text.substr(0, 800);
+    EXPECT_NE(text.find("damaged metadata (1)"), std::string::npos);
+    EXPECT_NE(text.find("scratched.png"), std::string::npos);
     ASSERT_EQ(state.import.folders.size(), 1u);
-    EXPECT_EQ(state.import.folders[0].files, 4);
-    EXPECT_EQ(state.gallery.items.size(), 3u);  // the gallery refreshed itself
+    EXPECT_EQ(state.import.folders[0].files, 5);
+    EXPECT_EQ(state.gallery.items.size(), 4u);  // the gallery refreshed itself
 
     Record r;
     r.prompt = "a black cat, in snow, winter";
@@ -542,8 +550,8 @@ TEST(GuiImport, AddsAFolderReportsFailuresAndRescans) {
     text = settle();
     ASSERT_TRUE(state.import.report);
     EXPECT_EQ(state.import.report->stored.new_assets, 1);
-    EXPECT_EQ(state.import.report->unchanged, 3);
-    EXPECT_EQ(state.gallery.items.size(), 4u);
+    EXPECT_EQ(state.import.report->unchanged, 4);
+    EXPECT_EQ(state.gallery.items.size(), 5u);
 
     // Templates: suggested from these prompts, edited, saved through the writer, previewed.
     state.tab_request = Tab::kTemplates;

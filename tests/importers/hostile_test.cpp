@@ -273,6 +273,8 @@ TEST(HostilePng, TruncationAtEveryOffsetIsAnError) {
   }
 }
 
+// A text chunk is ancillary: one with a bad CRC is skipped with a warning naming it (as
+// libpng does) and the file's other chunks are still read; a bad IHDR CRC fails the file.
 TEST(HostilePng, BadCrcIsNamedForTheChunksItGuards) {
   std::string png = base_png({{"parameters", kInfotext}});
   {
@@ -281,9 +283,20 @@ TEST(HostilePng, BadCrcIsNamedForTheChunksItGuards) {
     uint32_t len = uint32_t(uint8_t(bad[at + 2])) << 8 | uint8_t(bad[at + 3]);
     bad[at + 8 + len] ^= 0x01;  // first CRC byte
     auto r = read_image_metadata(bad);
-    ASSERT_FALSE(r);
-    EXPECT_TRUE(has(r.error().message, "'tEXt'") && has(r.error().message, "CRC")) << r.error().message;
-    EXPECT_TRUE(has(r.error().message, "offset " + std::to_string(at))) << r.error().message;
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->record.tool, "none");  // its only metadata was the damaged chunk
+    EXPECT_TRUE(r->record.raw.empty());
+    ASSERT_EQ(r->warnings.size(), 1u);
+    const std::string& w = r->warnings[0];
+    EXPECT_TRUE(has(w, "'tEXt'") && has(w, "CRC") && has(w, "skipped")) << w;
+    EXPECT_TRUE(has(w, "offset " + std::to_string(at))) << w;
+    // Beside an intact chunk: that one is read.
+    std::string both = insert_before_iend(bad, text_chunk("Software", "Tool 1.0"));
+    auto r2 = read_image_metadata(both);
+    ASSERT_TRUE(r2) << r2.error().message;
+    ASSERT_EQ(r2->record.raw.size(), 1u);
+    EXPECT_EQ(r2->record.raw[0].key, "Software");
+    EXPECT_EQ(r2->warnings.size(), 1u);
   }
   {
     std::string bad = png;
@@ -316,9 +329,11 @@ TEST(HostilePng, CompressedTextBombsStopAtTheLimit) {
       std::string png = after_data ? insert_before_iend(base_png(), chunk) : insert_after_ihdr(base_png(), chunk);
       Result<ImportedImage> r = make_error("not run");
       EXPECT_LT(time_of([&] { r = read_image_metadata(png); }), kHang);
-      ASSERT_FALSE(r);
-      EXPECT_TRUE(has(r.error().message, "inflates past the limit of " + limit)) << r.error().message;
-      EXPECT_TRUE(has(r.error().message, chunk.substr(4, 4))) << r.error().message;
+      ASSERT_TRUE(r) << r.error().message;  // the bomb is skipped, the file read without it
+      EXPECT_TRUE(r->record.raw.empty());
+      ASSERT_EQ(r->warnings.size(), 1u);
+      EXPECT_TRUE(has(r->warnings[0], "inflates past the limit of " + limit)) << r->warnings[0];
+      EXPECT_TRUE(has(r->warnings[0], chunk.substr(4, 4))) << r->warnings[0];
     }
   }
   // Just under the limit is still read: the bomb above failed for its size, not its shape.
@@ -328,18 +343,21 @@ TEST(HostilePng, CompressedTextBombsStopAtTheLimit) {
   EXPECT_EQ(r->texts.at(0).text.size(), size_t(20) << 20);
 }
 
-TEST(HostilePng, TruncatedAndCorruptCompressedTextIsAnError) {
+TEST(HostilePng, TruncatedAndCorruptCompressedTextIsSkippedWithAWarning) {
   std::string z = zlib_compress(kInfotext);
   for (size_t n : {size_t(0), size_t(1), size_t(2), z.size() / 2, z.size() - 4}) {
     auto r = read_png_metadata(insert_before_iend(base_png(), ztxt_chunk("parameters", z.substr(0, n))));
-    ASSERT_FALSE(r) << n;
-    EXPECT_TRUE(has(r.error().message, "zTXt")) << r.error().message;
+    ASSERT_TRUE(r) << n << ": " << r.error().message;
+    EXPECT_TRUE(r->texts.empty()) << n;
+    ASSERT_EQ(r->warnings.size(), 1u) << n;
+    EXPECT_TRUE(has(r->warnings[0], "zTXt")) << r->warnings[0];
   }
   std::string garbage = z;
   garbage[0] = 0x12;  // not a zlib header
   auto r = read_png_metadata(insert_before_iend(base_png(), ztxt_chunk("parameters", garbage)));
-  ASSERT_FALSE(r);
-  EXPECT_TRUE(has(r.error().message, "corrupt compressed text")) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_TRUE(has(r->warnings[0], "corrupt compressed text")) << r->warnings[0];
 }
 
 TEST(HostilePng, AbsurdDimensionsAreReadButNeverDecoded) {
@@ -447,12 +465,16 @@ TEST(HostilePng, MalformedTextChunksNameTheChunkAndTheFault) {
       {png_chunk("iTXt", "k" + nul() + nul() + nul() + "en" + nul() + "unterminated"), "not terminated"},
       {png_chunk("comf", "no terminator"), "chunk 'comf'"},
   };
+  // Each is skipped with a warning naming it; the file's intact parameters are still read.
   for (const Case& c : cases) {
-    std::string png = insert_before_iend(base_png(), c.chunk);
-    auto r = read_png_metadata(png);
-    ASSERT_FALSE(r) << c.expect;
-    EXPECT_TRUE(has(r.error().message, c.expect)) << "expected '" << c.expect << "', got: " << r.error().message;
-    EXPECT_TRUE(has(r.error().message, "chunk '" + c.chunk.substr(4, 4) + "' at offset")) << r.error().message;
+    std::string png = insert_before_iend(base_png({{"parameters", kInfotext}}), c.chunk);
+    auto r = read_image_metadata(png);
+    ASSERT_TRUE(r) << c.expect << ": " << r.error().message;
+    EXPECT_EQ(r->record.prompt, "a cat") << c.expect;
+    ASSERT_EQ(r->warnings.size(), 1u) << c.expect;
+    const std::string& w = r->warnings[0];
+    EXPECT_TRUE(has(w, c.expect)) << "expected '" << c.expect << "', got: " << w;
+    EXPECT_TRUE(has(w, "chunk '" + c.chunk.substr(4, 4) + "' at offset")) << w;
   }
 }
 
@@ -493,17 +515,20 @@ TEST(HostilePng, LargeTextValuesUpToTheLimitAreKeptWhole) {
   EXPECT_EQ(r->record.prompt->size(), prompt.size());
   EXPECT_EQ(r->record.seed, 5);
 
-  // One value past the per-chunk limit, in each text chunk kind.
+  // One value past the per-chunk limit, in each text chunk kind: that chunk is skipped.
   std::string over(limits::kMaxInflatedTextBytes + 1, 'b');
   for (const std::string& chunk : {text_chunk("big", over), itxt_chunk("big", over, false)}) {
     auto bad = read_png_metadata(insert_before_iend(base_png(), chunk));
-    ASSERT_FALSE(bad);
-    EXPECT_TRUE(has(bad.error().message, "text larger than the limit")) << bad.error().message;
+    ASSERT_TRUE(bad) << bad.error().message;
+    EXPECT_TRUE(bad->texts.empty());
+    ASSERT_EQ(bad->warnings.size(), 1u);
+    EXPECT_TRUE(has(bad->warnings[0], "text larger than the limit")) << bad->warnings[0];
   }
   // Latin-1 doubles in size as UTF-8: the limit applies to what is kept.
   auto widened = read_png_metadata(insert_before_iend(base_png(), text_chunk("big", std::string(17 << 20, '\xE9'))));
-  ASSERT_FALSE(widened);
-  EXPECT_TRUE(has(widened.error().message, "text larger than the limit")) << widened.error().message;
+  ASSERT_TRUE(widened) << widened.error().message;
+  ASSERT_EQ(widened->warnings.size(), 1u);
+  EXPECT_TRUE(has(widened->warnings[0], "text larger than the limit")) << widened->warnings[0];
   // Several chunks each under the limit, together over the file's total.
   const std::string thirty_mib = zlib_compress(std::string(30 << 20, 'c'));
   std::string three;
