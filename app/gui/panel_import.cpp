@@ -109,7 +109,8 @@ void report(AppState& state) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(f.path.c_str());
       ImGui::TableNextColumn();
-      ImGui::TextColored(kErrorColour, "%s", f.category.c_str());
+      const bool warning = &f >= r.warnings.data() && &f < r.warnings.data() + r.warnings.size();  // stored
+      ImGui::TextColored(warning ? kWarningColour : kErrorColour, "%s", f.category.c_str());
       ImGui::TableNextColumn();
       // The message names the file first; the column shows the rest.
       const std::string& m = f.message;

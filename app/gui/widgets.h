@@ -10,6 +10,7 @@ namespace provena::gui {
 
 inline const ImVec4 kErrorColour(1, 0.45f, 0.4f, 1);
 inline const ImVec4 kGoodColour(0.4f, 0.9f, 0.5f, 1);
+inline const ImVec4 kWarningColour(0.95f, 0.75f, 0.3f, 1);
 
 // A message in the error colour, wrapped to the panel.
 void error_text(const std::string& message);
