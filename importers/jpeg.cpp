@@ -49,8 +49,9 @@ Result<FileMetadata> read_jpeg(std::string_view bytes) {
       meta.image.channels = seg_len >= 6 ? seg[5] : 0;
       saw_frame = true;
     } else if (marker == 0xE1 && payload.substr(0, kExifId.size()) == kExifId) {
-      // A broken EXIF block loses its fields, not the whole file.
-      (void)read_exif(payload.substr(kExifId.size()), meta.texts);
+      // A broken EXIF block loses its fields (those read before the fault stay), not the whole file.
+      if (auto st = read_exif(payload.substr(kExifId.size()), meta.texts); !st)
+        meta.warnings.push_back("EXIF segment at offset " + std::to_string(pos) + ": " + st.error().message + "; skipped");
     } else if (marker == 0xE1 && payload.substr(0, kXmpId.size()) == kXmpId) {
       std::string xmp(payload.substr(kXmpId.size()));
       if (!is_valid_utf8(xmp)) xmp = latin1_to_utf8(xmp);

@@ -54,7 +54,9 @@ Result<FileMetadata> read_webp(std::string_view bytes) {
     } else if (std::memcmp(c, "EXIF", 4) == 0) {
       // Some writers keep JPEG's "Exif\0\0" prefix inside the chunk.
       std::string_view tiff = data.substr(0, 6) == std::string_view("Exif\0\0", 6) ? data.substr(6) : data;
-      (void)read_exif(tiff, meta.texts);
+      if (auto st = read_exif(tiff, meta.texts); !st)  // its fields are lost, not the file
+        meta.warnings.push_back("WebP chunk 'EXIF' at offset " + std::to_string(pos) + ": " + st.error().message +
+                                "; skipped");
     } else if (std::memcmp(c, "XMP ", 4) == 0) {
       std::string xmp(data);
       if (!is_valid_utf8(xmp)) xmp = latin1_to_utf8(xmp);

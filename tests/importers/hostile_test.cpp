@@ -966,6 +966,13 @@ TEST(HostileJpeg, BrokenExifLosesOnlyItsOwnFields) {
   EXPECT_EQ(r->record.seed, 5);
   ASSERT_EQ(r->record.raw.size(), 1u);
   EXPECT_EQ(r->record.raw[0].container, "COM");
+  ASSERT_EQ(r->warnings.size(), 1u);  // named, so an import can say what was lost
+  EXPECT_TRUE(has(r->warnings[0], "EXIF segment at offset 2")) << r->warnings[0];
+  // The same in a WebP EXIF chunk.
+  auto webp = read_image_metadata(webp_file(vp8x(8, 8) + riff_chunk("EXIF", broken)));
+  ASSERT_TRUE(webp) << webp.error().message;
+  ASSERT_EQ(webp->warnings.size(), 1u);
+  EXPECT_TRUE(has(webp->warnings[0], "WebP chunk 'EXIF' at offset 30")) << webp->warnings[0];
 }
 
 TEST(HostileJpeg, App11FloodsAreBounded) {
