@@ -123,16 +123,25 @@ double ema_decay_at(const TrainOptions& o, int64_t step) {
   return std::min(o.ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
 }
 
+void copy_buffers(tiny::Model& to, tiny::Model& from) {
+  auto target = to->buffers(), source = from->buffers();
+  for (size_t i = 0; i < target.size(); ++i) target[i].copy_(source[i]);
+}
+
 // ema = d ema + (1 - d) model, parameter by parameter; buffers are copied.
 void update_ema(tiny::Model& ema, tiny::Model& model, double decay) {
   torch::NoGradGuard no_grad;
   auto target = ema->parameters(), source = model->parameters();
   for (size_t i = 0; i < target.size(); ++i) target[i].mul_(decay).add_(source[i].detach(), 1 - decay);
-  auto target_buffers = ema->buffers(), source_buffers = model->buffers();
-  for (size_t i = 0; i < target_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
+  copy_buffers(ema, model);
 }
 
-void copy_weights(tiny::Model& to, tiny::Model& from) { update_ema(to, from, 0); }
+void copy_weights(tiny::Model& to, tiny::Model& from) {
+  torch::NoGradGuard no_grad;
+  auto target = to->parameters(), source = from->parameters();
+  for (size_t i = 0; i < target.size(); ++i) target[i].copy_(source[i]);
+  copy_buffers(to, from);
+}
 
 Status save_checkpoint(const std::string& dir, tiny::Model& model, tiny::Model* ema, torch::optim::AdamW& opt,
                        const tiny::Config& c, int64_t step, const TrainOptions& o, double loss) {
@@ -247,14 +256,15 @@ Status train_tiny(const TrainOptions& o) {
     std::optional<tiny::Model> ema;
     if (o.ema_decay > 0) {
       ema.emplace(config);
-      (*ema)->to(*device);
-      copy_weights(*ema, model);
       const std::string saved = o.checkpoint_dir + "/ema.safetensors";
-      if (resume && fs::exists(saved)) {
+      if (resume && fs::exists(saved)) {  // loaded on the CPU, as the weights above
         auto bytes = read_file(saved);
         if (!bytes) return bytes.error();
         if (auto st = tiny::load_weights(*ema, *bytes, saved); !st) return st;
         (*ema)->to(*device);
+      } else {
+        (*ema)->to(*device);
+        copy_weights(*ema, model);
       }
       for (auto& p : (*ema)->parameters()) p.requires_grad_(false);
     }

@@ -105,8 +105,8 @@ void read_one(const WorkItem& w, IngestItem& item, std::optional<ImportFailure>&
       return;
     }
     if (!meta->warnings.empty()) {
-      std::string message = w.file.path;
-      for (const auto& warning : meta->warnings) message += (message.size() == w.file.path.size() ? ": " : "; ") + warning;
+      std::string message = w.file.path + ": " + meta->warnings[0];
+      for (size_t k = 1; k < meta->warnings.size(); ++k) message += "; " + meta->warnings[k];
       warning_out = ImportFailure{w.file.path, "damaged metadata", std::move(message)};
     }
     item.path = w.file.path;
