@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   std::printf("colour %.2f (target >= 0.90)\n", r->colour);
   std::printf("shape %.2f (target >= 0.80)\n", r->shape);
   std::printf("position %.2f (target >= 0.80)\n", r->position);
+  std::printf("drawn once %.2f (each object as many times as asked; no target)\n", r->once);
   std::printf("%s%sshapes as drawn (per shape asked for):\n%s", provena::positionless_text(*r).c_str(),
               provena::shape_by_size_text(*r).c_str(), provena::shape_confusion_text(*r).c_str());
   return 0;

@@ -79,6 +79,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   r.positionless_background = fraction(apart.background_ok, apart.background_checks);
   r.positionless_colour = fraction(apart.colour_ok, apart.colour_checks);
   r.positionless_shape = fraction(apart.shape_ok, apart.shape_checks);
+  r.positionless_once = fraction(apart.once_ok, apart.once_checks);
   if (!o.dump_dir.empty())
     if (auto st = write_file_atomic(o.dump_dir + "/index.tsv", index); !st) return st.error();
   r.prompts = o.prompts;
@@ -90,6 +91,7 @@ Result<EvalReport> evaluate_model(Pipeline& pipeline, const EvalOptions& o) {
   r.colour = fraction(checks.colour_ok, checks.colour_checks);
   r.shape = fraction(checks.shape_ok, checks.shape_checks);
   r.position = fraction(checks.position_ok, checks.position_checks);
+  r.once = fraction(checks.once_ok, checks.once_checks);
   r.shape_seen = checks.shape_seen;
   r.shape_by_size = checks.shape_by_size;
   // Speed at the benchmark setting: a batch of `batch` with guidance.
@@ -121,8 +123,10 @@ std::string positionless_prompt(const EvalOptions& o, int i) {
 std::string positionless_text(const EvalReport& r) {
   if (r.positionless_prompts <= 0) return {};
   char buf[160];
-  std::snprintf(buf, sizeof buf, "no position given (%d prompts): background %.2f, colour %.2f, shape %.2f\n",
-                r.positionless_prompts, r.positionless_background, r.positionless_colour, r.positionless_shape);
+  std::snprintf(buf, sizeof buf,
+                "no position given (%d prompts): background %.2f, colour %.2f, shape %.2f, drawn once %.2f\n",
+                r.positionless_prompts, r.positionless_background, r.positionless_colour, r.positionless_shape,
+                r.positionless_once);
   return buf;
 }
 

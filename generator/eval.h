@@ -45,6 +45,8 @@ struct EvalReport {
   // Fractions of shapes::check_image's checks passed over all prompts, per criterion; the
   // targets are background >= 0.95, colour >= 0.90, shape >= 0.80, position >= 0.80.
   double background = 0, colour = 0, shape = 0, position = 0;
+  // Objects drawn once (shapes::SceneCheck::once_ok): not a target, a check on the others.
+  double once = 0;
   // What the images drew for each shape asked for (shapes::SceneCheck::shape_seen, summed).
   std::array<std::array<int, shapes::kShapeCount + 1>, shapes::kShapeCount> shape_seen{};
   // The shape checks by the size asked for ({checks, passed}; last: no size in the prompt).
@@ -52,11 +54,11 @@ struct EvalReport {
   // The prompts without positions (EvalOptions::positionless): their own fractions, not
   // counted in the ones above.
   int positionless_prompts = 0;
-  double positionless_background = 0, positionless_colour = 0, positionless_shape = 0;
+  double positionless_background = 0, positionless_colour = 0, positionless_shape = 0, positionless_once = 0;
 };
 
 // The prompts without positions as one line: "no position given (40 prompts): background
-// 0.90, colour 0.85, shape 0.60"; empty when there were none.
+// 0.90, colour 0.85, shape 0.60, drawn once 0.40"; empty when there were none.
 std::string positionless_text(const EvalReport& report);
 
 // The names of shape_by_size's rows: "small", "medium", "large", "unsized".

@@ -630,10 +630,12 @@ Silhouette silhouette(std::vector<uint8_t> mask, int width, int height) {
 
 // The largest group of mask pixels, where pixels at most `bridge` apart (Chebyshev) join:
 // stray specks of the colour elsewhere do not stretch the object's box, and an object
-// drawn with a gap or two still counts as one.
-Silhouette largest_group(const std::vector<uint8_t>& mask, int width, int height, int bridge) {
+// drawn with a gap or two still counts as one. `copies`: the groups at least half its size
+// (and at least `min_pixels`), itself included.
+Silhouette largest_group(const std::vector<uint8_t>& mask, int width, int height, int bridge, int min_pixels,
+                         int* copies) {
   std::vector<int> group(mask.size(), -1);
-  std::vector<int> stack;
+  std::vector<int> stack, sizes;
   int best = -1, best_size = 0, groups = 0;
   for (size_t start = 0; start < mask.size(); ++start) {
     if (!mask[start] || group[start] >= 0) continue;
@@ -652,8 +654,12 @@ Silhouette largest_group(const std::vector<uint8_t>& mask, int width, int height
         }
     }
     if (size > best_size) best = groups, best_size = size;
+    sizes.push_back(size);
     ++groups;
   }
+  *copies = static_cast<int>(std::count_if(sizes.begin(), sizes.end(), [&](int n) {
+    return n >= min_pixels && 2 * n >= best_size;
+  }));
   std::vector<uint8_t> kept(mask.size(), 0);
   for (size_t i = 0; i < mask.size(); ++i) kept[i] = best >= 0 && group[i] == best;
   return silhouette(std::move(kept), width, height);
@@ -846,7 +852,7 @@ std::string random_caption(const Scene& scene, uint64_t seed, uint64_t index, co
   Rng rng(seed, index, kCaptionStream);
   const bool zh = rng.below(2) == 1;
   Scene s = scene;
-  if (rng.below(100) < static_cast<uint64_t>(options.short_percent)) {
+  if (rng.below(100) < options.short_percent) {
     // 0: no size, 1: no background, 2: just "red circle", 3: no position
     const int variant = rng.below(options.position_optional ? 4 : 3);
     if (variant == 3) {
@@ -987,6 +993,7 @@ SceneCheck& operator+=(SceneCheck& a, const SceneCheck& b) {
   a.colour_checks += b.colour_checks, a.colour_ok += b.colour_ok;
   a.position_checks += b.position_checks, a.position_ok += b.position_ok;
   a.shape_checks += b.shape_checks, a.shape_ok += b.shape_ok;
+  a.once_checks += b.once_checks, a.once_ok += b.once_ok;
   for (size_t w = 0; w < a.shape_seen.size(); ++w)
     for (size_t s = 0; s < a.shape_seen[w].size(); ++s) a.shape_seen[w][s] += b.shape_seen[w][s];
   for (size_t z = 0; z < a.shape_by_size.size(); ++z)
@@ -998,7 +1005,7 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
   SceneCheck r;
   const int n_objects = int(wanted.objects.size());
   r.background_checks = wanted.background_given ? 1 : 0;
-  r.colour_checks = r.shape_checks = n_objects;
+  r.colour_checks = r.shape_checks = r.once_checks = n_objects;
   for (const Object& o : wanted.objects) {
     r.position_checks += o.position_given;
     ++r.shape_by_size[size_row(o)][0];
@@ -1028,7 +1035,14 @@ SceneCheck check_image(const Scene& wanted, const std::vector<uint8_t>& rgb, int
     const int larger = int(std::count_if(mass.begin(), mass.end(), [&](int other) { return other > m; }));
     r.colour_ok += m >= min_mass && larger < asked_count;
 
-    const Silhouette s = largest_group(object_mask(wanted, i, img, background), width, height, bridge);
+    int copies = 0;
+    const Silhouette s = largest_group(object_mask(wanted, i, img, background), width, height, bridge,
+                                       static_cast<int>(min_mass), &copies);
+    // Drawn once: as many sizeable groups of its colour as the scene has objects of it.
+    const int same_colour = int(std::count_if(wanted.objects.begin(), wanted.objects.end(), [&](const Object& other) {
+      return clamp_colour(other.colour) == clamp_colour(o.colour);
+    }));
+    r.once_ok += copies >= 1 && copies <= same_colour;
     auto& seen = r.shape_seen[size_t(o.shape)];
     if (s.empty()) {
       ++seen[kShapeCount];

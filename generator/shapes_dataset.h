@@ -124,6 +124,10 @@ struct SceneCheck {
   // overlaps the wanted shape's own rendering best among the 8, compared by IoU on a common
   // box after both are cropped to their bounding boxes.
   int shape_checks = 0, shape_ok = 0;
+  // 1 per object: its colour forms as many sizeable groups (at least half the largest and a
+  // good part of a small object) as the scene has objects of that colour, at least one; a
+  // prompt without positions drawn as a star in every cell fails it, though its shape passes.
+  int once_checks = 0, once_ok = 0;
   // Per shape check: what was drawn, shape_seen[wanted][seen]; column kShapeCount counts
   // objects with no silhouette big enough to classify. Sums to shape_checks.
   std::array<std::array<int, kShapeCount + 1>, kShapeCount> shape_seen{};

@@ -557,10 +557,12 @@ int eval(const std::vector<std::string>& argv) {
     nlohmann::json j = {{"model", m.name}, {"sha256", m.sha256}, {"prompts", r->prompts}, {"steps", o.steps},
                         {"cfg", r->cfg}, {"score", r->score}, {"score_en", r->score_en}, {"score_zh", r->score_zh},
                         {"chance", r->shuffled_score}, {"background", r->background}, {"colour", r->colour},
-                        {"shape", r->shape}, {"position", r->position}, {"images_per_second", r->images_per_second}};
+                        {"shape", r->shape}, {"position", r->position}, {"drawn_once", r->once},
+                        {"images_per_second", r->images_per_second}};
     if (r->positionless_prompts > 0)
       j["positionless"] = {{"prompts", r->positionless_prompts}, {"background", r->positionless_background},
-                           {"colour", r->positionless_colour}, {"shape", r->positionless_shape}};
+                           {"colour", r->positionless_colour}, {"shape", r->positionless_shape},
+                           {"drawn_once", r->positionless_once}};
     // shape_seen: per shape asked for, how often each shape (or none) was drawn.
     auto& seen = j["shape_seen"] = nlohmann::json::object();
     for (int w = 0; w < shapes::kShapeCount; ++w) {
@@ -582,8 +584,8 @@ int eval(const std::vector<std::string>& argv) {
   std::printf("  background %.2f  (target >= 0.95)\n  colour     %.2f  (target >= 0.90)\n"
               "  shape      %.2f  (target >= 0.80)\n  position   %.2f  (target >= 0.80)\n",
               r->background, r->colour, r->shape, r->position);
-  std::printf("  score %.3f (English %.3f, Chinese %.3f; chance %.3f), %.1f images/s\n", r->score, r->score_en,
-              r->score_zh, r->shuffled_score, r->images_per_second);
+  std::printf("  drawn once %.2f\n  score %.3f (English %.3f, Chinese %.3f; chance %.3f), %.1f images/s\n", r->once,
+              r->score, r->score_en, r->score_zh, r->shuffled_score, r->images_per_second);
   std::printf("%s%sshapes as drawn (per shape asked for):\n%s", positionless_text(*r).c_str(),
               shape_by_size_text(*r).c_str(), shape_confusion_text(*r).c_str());
   return kExitOk;

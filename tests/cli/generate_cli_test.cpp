@@ -357,7 +357,7 @@ TEST_F(GenerateCli, EvalReportsCriteriaAndTheShapesDrawn) {
   json r = json::parse(out);
   EXPECT_EQ(r["prompts"], 3);
   EXPECT_EQ(r["positionless"]["prompts"], 2);
-  for (const char* k : {"background", "colour", "shape"}) {
+  for (const char* k : {"background", "colour", "shape", "drawn_once"}) {
     EXPECT_GE(r["positionless"][k].get<double>(), 0.0) << k;
     EXPECT_LE(r["positionless"][k].get<double>(), 1.0) << k;
   }

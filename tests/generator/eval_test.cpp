@@ -21,7 +21,8 @@ TEST(Eval, ScoresTheShippedModelAndTablesWhatItDrew) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->prompts, 6);
   EXPECT_EQ(r->positionless_prompts, 2);
-  for (double f : {r->positionless_background, r->positionless_colour, r->positionless_shape}) {
+  for (double f : {r->positionless_background, r->positionless_colour, r->positionless_shape, r->positionless_once,
+                   r->once}) {
     EXPECT_GE(f, 0.0);
     EXPECT_LE(f, 1.0);
   }
@@ -84,8 +85,9 @@ TEST(Eval, PositionlessPromptsKeepBackgroundAndSizesAndDropPositions) {
   EvalReport r;
   EXPECT_EQ(positionless_text(r), "");
   r.positionless_prompts = 40;
-  r.positionless_background = 0.9, r.positionless_colour = 0.85, r.positionless_shape = 0.6;
-  EXPECT_EQ(positionless_text(r), "no position given (40 prompts): background 0.90, colour 0.85, shape 0.60\n");
+  r.positionless_background = 0.9, r.positionless_colour = 0.85, r.positionless_shape = 0.6, r.positionless_once = 0.4;
+  EXPECT_EQ(positionless_text(r),
+            "no position given (40 prompts): background 0.90, colour 0.85, shape 0.60, drawn once 0.40\n");
 }
 
 TEST(Eval, ShapeBySizeLineSkipsSizesNotAsked) {

@@ -573,10 +573,43 @@ TEST(ShapesCheck, OwnRendersPassEveryCriterion) {
       EXPECT_GE(rate(c.colour_ok, c.colour_checks), kOwnRenderRate) << at;
       EXPECT_GE(rate(c.position_ok, c.position_checks), kOwnRenderRate) << at;
       EXPECT_GE(rate(c.shape_ok, c.shape_checks), kOwnRenderRate) << at;
+      EXPECT_EQ(c.once_checks, c.shape_checks) << at;
+      EXPECT_GE(rate(c.once_ok, c.once_checks), kOwnRenderRate) << at;
     }
     EXPECT_GT(from_prompt.position_checks, from_prompt.colour_checks / 2);  // short prompts drop some
     EXPECT_LT(from_prompt.background_checks, scenes);
   }
+}
+
+// A prompt without a position drawn as the object in several cells: its shape, colour and
+// background pass, the drawn-once check does not; two objects of one colour asked for
+// are two groups and pass.
+TEST(ShapesCheck, AnObjectDrawnSeveralTimesFailsOnlyDrawnOnce) {
+  Object star{Shape::kStar, kRed, Size::kSmall, Position::kTopLeft};
+  Scene asked = one_object(star, kYellow);
+  asked.objects[0].position_given = false;
+  const SceneCheck once = check_image(asked, render(one_object(star, kYellow), 64, 64), 64, 64);
+  EXPECT_EQ(once.once_checks, 1);
+  EXPECT_EQ(once.once_ok, 1);
+  Scene copies = one_object(star, kYellow);
+  for (Position p : {Position::kTopRight, Position::kBottomLeft, Position::kBottomRight, Position::kCenter}) {
+    star.position = p;
+    copies.objects.push_back(star);
+  }
+  const SceneCheck many = check_image(asked, render(copies, 64, 64), 64, 64);
+  EXPECT_EQ(many.shape_ok, 1);
+  EXPECT_EQ(many.colour_ok, 1);
+  EXPECT_EQ(many.background_ok, 1);
+  EXPECT_EQ(many.once_ok, 0);
+  Scene two = copies;
+  two.objects.resize(2);
+  for (Object& o : two.objects) o.position_given = false;
+  const SceneCheck pair = check_image(two, render(two, 64, 64), 64, 64);
+  EXPECT_EQ(pair.once_checks, 2);
+  EXPECT_EQ(pair.once_ok, 2);
+  Scene bare = asked;
+  bare.objects.clear();
+  EXPECT_EQ(check_image(asked, render(bare, 64, 64), 64, 64).once_ok, 0);  // not drawn at all
 }
 
 TEST(ShapesCheck, CraftedSceneFailsOnlyWhatDiffers) {
